@@ -1,0 +1,11 @@
+#include "skillsmith/cli.h"
+#include <stdio.h>
+
+int cmd_export(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		cli_usage("export");
+		return 0;
+	}
+	return cli_not_yet("export");
+}
