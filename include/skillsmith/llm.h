@@ -1,0 +1,109 @@
+#ifndef SKILLSMITH_LLM_H
+#define SKILLSMITH_LLM_H
+/*
+ * LLM calls: OpenAI-compatible chat completions and embeddings, Anthropic
+ * Messages.  Asynchronous over one curl multi handle driven by the event
+ * loop (loop.h); retries, rate limits, the response cache and accounting
+ * happen here.  Keys are read from the environment variable the provider
+ * config names and never reach the store, a log or an error message.
+ *
+ * Usage: llm_new(), then llm_submit()/llm_embed() any number of requests,
+ * then llm_wait() (or drive the loop yourself).  Each completion callback
+ * runs exactly once, from inside the loop.
+ */
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+struct config;
+struct store;
+struct loop;
+struct llm;
+
+struct llm_request {
+	const char *provider;     /* provider name in the config */
+	const char *model;
+	const char *role;         /* agent | optimizer | embed | judge (accounting) */
+	const char *stage;        /* baseline | induce | generate | verify | ... */
+	const char *system_prefix;/* cacheable head of the system prompt (the skill
+				     slot and what precedes it), or NULL */
+	const char *system;       /* rest of the system prompt, or NULL */
+	const cJSON *messages;    /* OpenAI-style messages (user, assistant with
+				     tool_calls, tool), borrowed */
+	const cJSON *tools;       /* OpenAI-style tools array, borrowed, or NULL */
+	const char *schema_name;  /* response_format json_schema name, or NULL */
+	const cJSON *schema;      /* the JSON schema, borrowed, or NULL */
+	double temperature;
+	int max_tokens;
+	int64_t seed;             /* < 0: not sent */
+	int no_cache;             /* bypass the response cache for this call */
+};
+
+struct llm_response {
+	int status;               /* 0, or SS_EPROVIDER / SS_EBUDGET / SS_ESTOPPED */
+	const char *text;         /* assistant text ("" if none) */
+	const cJSON *tool_calls;  /* OpenAI-style tool_calls array, or NULL */
+	const cJSON *json;        /* text parsed as JSON when schema_name was set;
+				     NULL if it did not parse */
+	const char *finish_reason;
+	int prompt_tokens;
+	int completion_tokens;
+	int cached_tokens;        /* provider prompt-cache hits */
+	double cost;
+	int cached;               /* served from the response cache */
+	int http_status;
+	int attempts;
+	int64_t latency_ms;
+	const char *error;        /* "HTTP 429: <provider message>" etc, or NULL */
+	int64_t call_id;          /* row in llm_calls */
+};
+
+/* Everything in *resp is valid only during the callback. */
+typedef void (*llm_done_fn)(const struct llm_response *resp, void *payload);
+
+/* vecs[i] has `dim` floats; valid only during the callback. */
+typedef void (*llm_embed_fn)(int status, const char *error, float *const *vecs,
+			     int n, int dim, void *payload);
+
+struct llm_usage {
+	int64_t calls;
+	int64_t cached_calls;
+	int64_t errors;
+	int64_t prompt_tokens;
+	int64_t completion_tokens;
+	int64_t cached_tokens;
+	double cost;
+};
+
+/*
+ * A client for every provider of `cfg`, recording calls in `st` (may be
+ * NULL: no cache, no accounting rows) under `run_id`.  The loop may be NULL
+ * (a private one is made).  Fails with SS_EINPUT when a provider's key
+ * variable is named but unset.
+ */
+int llm_new(struct llm **out, const struct config *cfg, struct store *st,
+	    const char *run_id, struct loop *loop);
+void llm_free(struct llm *L);
+
+/* Queue a chat call.  Returns 0, or < 0 at once (budget exhausted, bad provider). */
+int llm_submit(struct llm *L, const struct llm_request *req, llm_done_fn done, void *payload);
+
+/* Queue embeddings of n texts (split into batches of the configured size). */
+int llm_embed(struct llm *L, const char *provider, const char *model, const char *stage,
+	      const char *const *texts, int n, llm_embed_fn done, void *payload);
+
+/* Run the loop until no call is pending.  Returns 0 or SS_ESTOPPED. */
+int llm_wait(struct llm *L);
+/* Calls queued or in flight. */
+int llm_pending(struct llm *L);
+/* Ask every pending call to finish with SS_ESTOPPED (signal handlers may call it). */
+void llm_stop(struct llm *L);
+
+/* Totals since llm_new(), optionally for one stage (NULL: all). */
+void llm_usage(struct llm *L, const char *stage, struct llm_usage *out);
+/* True once a budget cap of the config is reached. */
+int llm_over_budget(struct llm *L);
+
+/* The loop the client runs on. */
+struct loop *llm_loop(struct llm *L);
+
+#endif
