@@ -9,6 +9,7 @@
 #include "skillsmith/sanitize.h"
 #include "skillsmith/store.h"
 
+#include <cjson/cJSON.h>
 #include <git2.h>
 
 #include <ctype.h>
@@ -287,7 +288,9 @@ static void add_trailer_int(struct buf *b, const char *key, int value, int sign)
 char *vcs_summary(const struct vcs_candidate *c)
 {
 	struct buf b = BUF_INIT;
-	buf_addf(&b, "round %d: ", c->round);
+	/* The edit strategy counts accepted steps, SkillGen rounds. */
+	buf_addf(&b, "%s %d: ", c->strategy && !strcmp(c->strategy, "edit") ? "step" : "round",
+		 c->round);
 	if (c->net_gain != VCS_NA)
 		buf_addf(&b, c->net_gain > 0 ? "G=+%d" : "G=%d", c->net_gain);
 	else
@@ -746,6 +749,13 @@ int vcs_note(struct vcs *v, const char *commit, const char *json, int64_t time)
 	git_oid note;
 	int rc;
 
+	if (json) {
+		cJSON *parsed = cJSON_Parse(json);
+		if (!parsed)
+			return ss_err_set(SS_EINPUT, "skills: the note for '%s' is not valid JSON",
+					  commit);
+		cJSON_Delete(parsed);
+	}
 	if ((rc = lookup_commit(&c, v, commit)) < 0)
 		return rc;
 	if ((rc = vcs_signature(&sig, v, time)) < 0)
