@@ -6,6 +6,7 @@
  */
 #include "skillsmith/vcs.h"
 #include "skillsmith/common.h"
+#include "skillsmith/sanitize.h"
 #include "skillsmith/store.h"
 
 #include <git2.h>
@@ -126,7 +127,7 @@ cleanup:
 	return rc;
 }
 
-int vcs_open(struct vcs **out, const char *workspace)
+static int open_repo(struct vcs **out, const char *workspace, int create)
 {
 	struct vcs *v = xcalloc(1, sizeof(*v));
 	int rc, created = 0;
@@ -138,6 +139,11 @@ int vcs_open(struct vcs **out, const char *workspace)
 	v->email = xstrdup(VCS_DEFAULT_EMAIL);
 
 	rc = git_repository_open_ext(&v->repo, v->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc == GIT_ENOTFOUND && !create) {
+		rc = ss_err_set(SS_ENOTFOUND, "workspace '%s' has no skill repository '%s'",
+				workspace, v->path);
+		goto fail;
+	}
 	if (rc == GIT_ENOTFOUND) {
 		git_repository_init_options io;
 		git_repository_init_options_init(&io, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
@@ -163,6 +169,16 @@ int vcs_open(struct vcs **out, const char *workspace)
 fail:
 	vcs_close(v);
 	return rc;
+}
+
+int vcs_open(struct vcs **out, const char *workspace)
+{
+	return open_repo(out, workspace, 1);
+}
+
+int vcs_open_existing(struct vcs **out, const char *workspace)
+{
+	return open_repo(out, workspace, 0);
 }
 
 void vcs_close(struct vcs *v)
@@ -916,6 +932,7 @@ cleanup:
 struct diff_text {
 	struct buf *out;
 	int color;
+	int sanitize;
 };
 
 #define ANSI_BOLD "\033[1m"
@@ -951,7 +968,10 @@ static int diff_text_cb(const struct vcs_diff_line *l, void *payload)
 		buf_adds(b, color);
 	if (l->kind == VCS_LINE_ADD || l->kind == VCS_LINE_DEL || l->kind == VCS_LINE_CONTEXT)
 		buf_addch(b, (char)l->kind);
-	buf_add(b, l->content, n);
+	if (t->sanitize)
+		sanitize_append(b, l->content, n, SANITIZE_TABS);
+	else
+		buf_add(b, l->content, n);
 	if (color)
 		buf_adds(b, ANSI_RESET);
 	if (nl)
@@ -962,7 +982,7 @@ static int diff_text_cb(const struct vcs_diff_line *l, void *payload)
 int vcs_diff(struct buf *out, struct vcs *v, const char *a, const char *b,
 	     const struct vcs_diff_options *opts)
 {
-	struct diff_text t = { out, opts ? opts->color : 0 };
+	struct diff_text t = { out, opts ? opts->color : 0, opts ? opts->sanitize : 0 };
 	int rc = vcs_diff_foreach(v, a, b, opts, diff_text_cb, &t);
 	if (rc == 0 && out->len && out->buf[out->len - 1] != '\n')
 		buf_addch(out, '\n');

@@ -53,6 +53,11 @@ struct vcs;
  * out and however dirty its work tree.  Free with vcs_close().
  */
 int vcs_open(struct vcs **out, const char *workspace);
+/*
+ * Open <workspace>/skills only if it exists (for readers: log, diff,
+ * export, the dashboard); SS_ENOTFOUND, and nothing created, if not.
+ */
+int vcs_open_existing(struct vcs **out, const char *workspace);
 void vcs_close(struct vcs *v);
 
 /* The repository's directory ("<workspace>/skills"); owned by v. */
@@ -200,8 +205,11 @@ struct vcs_diff_options {
 	int color;                /* ANSI: header bold, hunk cyan, - red, + green */
 	int context;              /* context lines, default 3 */
 	const char *path;         /* limit to paths under this prefix; NULL: all */
+	int sanitize;             /* vcs_diff(): make content lines safe for a
+				     terminal (sanitize.h); the patch is then for
+				     reading, not for `git apply` */
 };
-#define VCS_DIFF_OPTIONS_INIT { 0, 3, NULL }
+#define VCS_DIFF_OPTIONS_INIT { 0, 3, NULL, 0 }
 
 /*
  * Diff commit `a` to commit `b` (hex ids, as from vcs_resolve()).  `a` NULL
