@@ -20,7 +20,7 @@ const struct cli_command cli_commands[] = {
 	  "stage, round, counts, tokens, cost" },
 	{ "report", cmd_report, "report [RUN] [--json|--md]",
 	  "results: per-round G, gate, test delta, repairs, regressions" },
-	{ "import", cmd_import, "import FILE [--map FIELD=PATH ...] [--config CONFIG]",
+	{ "import", cmd_import, "import FILE [--map FIELD=PATH ...] [--threshold X] [--config CONFIG] [--name NAME] [--workspace DIR]",
 	  "bring existing trajectories" },
 	{ "induce", cmd_induce, "induce [RUN]",
 	  "run contrastive induction on imported trajectories" },
