@@ -49,6 +49,35 @@ static char *default_run(struct vcs *v, const char *workspace, const char *given
 	return run;
 }
 
+/*
+ * `given` (or the latest run) if the store knows it, malloc'd; NULL (with
+ * the message kept) otherwise.
+ */
+static char *run_in_store(const char *workspace, const char *given)
+{
+	char *path = cli_store_path(workspace), *run = NULL;
+	struct store *st = NULL;
+	char saved[1024];
+	snprintf(saved, sizeof(saved), "%s", ss_err_last());
+	if (access(path, F_OK) == 0 && store_open(&st, path, STORE_READONLY) == 0) {
+		if (!given) {
+			run = store_latest_run(st);
+		} else {
+			sqlite3_stmt *s = store_prepare(st, "SELECT 1 FROM runs WHERE id = ?");
+			if (s) {
+				sqlite3_bind_text(s, 1, given, -1, SQLITE_TRANSIENT);
+				if (sqlite3_step(s) == SQLITE_ROW)
+					run = xstrdup(given);
+				sqlite3_finalize(s);
+			}
+		}
+		store_close(st);
+	}
+	free(path);
+	ss_err_set(SS_ENOTFOUND, "%s", saved);
+	return run;
+}
+
 static void metric(struct buf *b, int width, int value, int sign)
 {
 	char tmp[32];
@@ -155,18 +184,27 @@ int cmd_log(int argc, char **argv)
 		}
 	}
 	workspace = cli_workspace(ws_opt);
-	if (vcs_open_existing(&v, workspace) < 0 ||
-	    !(run = default_run(v, workspace, run_arg))) {
+	int err = vcs_open_existing(&v, workspace);
+	if (err == SS_ENOTFOUND && (run = run_in_store(workspace, run_arg)))
+		goto empty; /* a run that has not committed a candidate yet */
+	if (err < 0 || !(run = default_run(v, workspace, run_arg))) {
 		error("log: %s", ss_err_last());
 		rc = EXIT_INPUT;
 		goto cleanup;
 	}
-	int err = vcs_log(&e, &nr, v, run, flags);
+	err = vcs_log(&e, &nr, v, run, flags);
+	if (err == SS_ENOTFOUND) {
+		char *known = run_in_store(workspace, run);
+		free(known);
+		if (known)
+			goto empty;
+	}
 	if (err < 0) {
 		error("log: %s", ss_err_last());
 		rc = err == SS_ENOTFOUND || err == SS_EINPUT ? EXIT_INPUT : EXIT_CHECK;
 		goto cleanup;
 	}
+empty:;
 	char *safe_run = sanitize_dup(run, 0);
 	buf_addf(&out, "run %s, branch run/%s, %zu candidate%s, %s first\n", safe_run, safe_run,
 		 nr, nr == 1 ? "" : "s", flags & VCS_LOG_NEWEST_FIRST ? "newest" : "oldest");

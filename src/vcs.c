@@ -9,6 +9,7 @@
 #include "skillsmith/sanitize.h"
 #include "skillsmith/store.h"
 
+#include <cjson/cJSON.h>
 #include <git2.h>
 
 #include <ctype.h>
@@ -287,7 +288,9 @@ static void add_trailer_int(struct buf *b, const char *key, int value, int sign)
 char *vcs_summary(const struct vcs_candidate *c)
 {
 	struct buf b = BUF_INIT;
-	buf_addf(&b, "round %d: ", c->round);
+	/* The edit strategy counts accepted steps, SkillGen rounds. */
+	buf_addf(&b, "%s %d: ", c->strategy && !strcmp(c->strategy, "edit") ? "step" : "round",
+		 c->round);
 	if (c->net_gain != VCS_NA)
 		buf_addf(&b, c->net_gain > 0 ? "G=+%d" : "G=%d", c->net_gain);
 	else
@@ -746,6 +749,13 @@ int vcs_note(struct vcs *v, const char *commit, const char *json, int64_t time)
 	git_oid note;
 	int rc;
 
+	if (json) {
+		cJSON *parsed = cJSON_Parse(json);
+		if (!parsed)
+			return ss_err_set(SS_EINPUT, "skills: the note for '%s' is not valid JSON",
+					  commit);
+		cJSON_Delete(parsed);
+	}
 	if ((rc = lookup_commit(&c, v, commit)) < 0)
 		return rc;
 	if ((rc = vcs_signature(&sig, v, time)) < 0)
@@ -1368,6 +1378,41 @@ int vcs_checkout_skill(char **name_out, struct vcs *v, const char *commit, const
 		*name_out = xstrdup(git_tree_entry_name(e));
 cleanup:
 	git_tree_free(sub);
+	git_tree_free(tree);
+	return rc;
+}
+
+int vcs_read_file(char **out, size_t *len, struct vcs *v, const char *commit, const char *path)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = commit_tree(&tree, v, commit, NULL)) < 0)
+		return rc;
+	if ((rc = git_tree_entry_bypath(&e, tree, path)) < 0) {
+		rc = git_fail(rc, "skills: no '%s' in '%s'", path, commit);
+		goto cleanup;
+	}
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		rc = ss_err_set(SS_ENOTFOUND, "skills: '%s' in '%s' is not a file", path, commit);
+		goto cleanup;
+	}
+	if ((rc = git_blob_lookup(&blob, v->repo, git_tree_entry_id(e))) < 0) {
+		rc = git_fail(rc, "skills: cannot read '%s' in '%s'", path, commit);
+		goto cleanup;
+	}
+	size_t n = (size_t)git_blob_rawsize(blob);
+	*out = xmalloc(n + 1);
+	memcpy(*out, git_blob_rawcontent(blob), n);
+	(*out)[n] = '\0';
+	if (len)
+		*len = n;
+cleanup:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
 	git_tree_free(tree);
 	return rc;
 }

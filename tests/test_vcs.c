@@ -403,6 +403,7 @@ static void vcs__tag_and_note(void **state)
 	const char *json = "{\"round\":2,\"net_gain\":5,\"n01\":7,\"n10\":2,\"m\":40}";
 	assert_int_equal(vcs_note(v, c2, json, 1700000600), 0);
 	assert_int_equal(vcs_note(v, c1, "{\"round\":1}", 1700000600), 0);
+	assert_int_equal(vcs_note(v, c2, "{not json", 0), SS_EINPUT);
 	char *note = vcs_note_read(v, c2);
 	assert_non_null(note);
 	assert_string_equal(note, json);
@@ -563,6 +564,23 @@ static void vcs__log_parses_trailers(void **state)
 	assert_string_equal(e[0].oid, c[2]);
 	vcs_log_free(e, nr);
 
+	/* Summaries: edit steps, unverified candidates. */
+	struct vcs_candidate sc = VCS_CANDIDATE_INIT;
+	sc.round = 4;
+	sc.strategy = "edit";
+	sc.net_gain = 2;
+	sc.repairs = 3;
+	sc.regressions = 1;
+	char *sum = vcs_summary(&sc);
+	assert_string_equal(sum, "step 4: G=+2 (3 repairs, 1 regression)");
+	free(sum);
+	sc = (struct vcs_candidate)VCS_CANDIDATE_INIT;
+	sc.round = 1;
+	sc.status = "generated";
+	sum = vcs_summary(&sc);
+	assert_string_equal(sum, "round 1: generated");
+	free(sum);
+
 	assert_int_equal(vcs_log(&e, &nr, v, "nope", 0), SS_ENOTFOUND);
 	assert_non_null(strstr(ss_err_last(), "nope"));
 
@@ -609,6 +627,13 @@ static void vcs__checkout_skill_writes_folder(void **state)
 	assert_int_equal(stat(p, &sb), 0);
 	assert_true(sb.st_mode & 0100);
 	free(p);
+	size_t len;
+	assert_int_equal(vcs_read_file(&md, &len, v, oid, "date-math/SKILL.md"), 0);
+	assert_string_equal(md, skill_v2);
+	assert_int_equal(len, strlen(skill_v2));
+	free(md);
+	assert_int_equal(vcs_read_file(&md, NULL, v, oid, "date-math/nope.md"), SS_ENOTFOUND);
+	assert_null(md);
 	/* The first commit holds no skill folder. */
 	assert_int_equal(vcs_skill_name(&name, v, "HEAD"), SS_ENOTFOUND);
 	free(dir);

@@ -109,7 +109,8 @@ struct vcs_candidate {
 	const char *status;          /* candidates.status: generated, verified, ... */
 	const char *parent;          /* parent candidate (round, id or oid); NULL: none */
 
-	/* First line; NULL builds "round 3: G=+5 (7 repairs, 2 regressions) on 40". */
+	/* First line; NULL builds "round 3: G=+5 (7 repairs, 2 regressions) on 40"
+	   ("step 3: ..." for the edit strategy; "round 1: generated" unverified). */
 	const char *summary;
 	/* What changed and why (from the feedback); NULL or "" for none. */
 	const char *body;
@@ -159,8 +160,8 @@ char *vcs_tag_name(const char *run_id, int active);
 #define VCS_NOTES_REF "refs/notes/skillsmith"
 
 /*
- * Attach `json` (the full metrics) as a git note in refs/notes/skillsmith
- * to `commit`, replacing an earlier note.  `git notes --ref=skillsmith show
+ * Attach `json` (the full metrics; must parse as JSON, else SS_EINPUT) as a
+ * git note in refs/notes/skillsmith to `commit`, replacing an earlier note.  `git notes --ref=skillsmith show
  * <commit>` prints it.
  */
 int vcs_note(struct vcs *v, const char *commit, const char *json, int64_t time);
@@ -267,5 +268,12 @@ void vcs_strings_free(char **list, size_t nr);
 int vcs_checkout_skill(char **name_out, struct vcs *v, const char *commit, const char *dir);
 /* The skill folder name of `commit` (malloc'd), without writing anything. */
 int vcs_skill_name(char **name_out, struct vcs *v, const char *commit);
+
+/*
+ * The content of `path` ("date-math/SKILL.md") at `commit`: *out is
+ * malloc'd and NUL-terminated, *len (may be NULL) its size.  SS_ENOTFOUND
+ * if the commit has no such file.
+ */
+int vcs_read_file(char **out, size_t *len, struct vcs *v, const char *commit, const char *path);
 
 #endif

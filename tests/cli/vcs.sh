@@ -76,9 +76,9 @@ second=$(printf '%s\n' "$out" | grep -n 'round 2:' | cut -d: -f1)
 if [ "$second" -lt "$first" ]; then ok "newest first reverses"; else notok "newest first: $out"; fi
 expect_exit 0 "log -v shows bodies" "$SS" log demo-1 --workspace "$ws" -v
 expect_out "Why round 2 changed." "log -v shows why"
-# RUN defaults to the latest run of the store (demo-3 has no branch yet).
-expect_exit 2 "log of a run without a branch is bad input" "$SS" log --workspace "$ws"
-expect_out "demo-3" "names the run"
+# RUN defaults to the latest run of the store (demo-3 has no candidate yet).
+expect_exit 0 "log of a run without candidates yet" "$SS" log --workspace "$ws"
+expect_out "run demo-3, branch run/demo-3, 0 candidates" "names the run, no candidates"
 SKILLSMITH_WORKSPACE=$ws expect_exit 0 "log takes the workspace from the environment" "$SS" log demo-1
 expect_exit 2 "log of an unknown run" "$SS" log nope --workspace "$ws"
 expect_exit 2 "log of a missing workspace" "$SS" log --workspace "$PWD/missing"
