@@ -194,17 +194,25 @@ int harness_chat_rollout(struct harness_ctx *ctx, const struct harness_instance 
 	j->t0 = ss_now_ms();
 	const char *slot = strstr(sp, SKILL_SLOT);
 	const char *skill = skill_md ? skill_md : "";
-	if (slot) {
+	if (!*skill) {
+		/* no skill: the prompt without its slot, trimmed */
+		char *t = replace_all(sp, SKILL_SLOT, "");
+		struct buf b = BUF_INIT;
+		buf_adds(&b, t);
+		buf_trim(&b);
+		free(t);
+		if (b.len)
+			j->system_prefix = buf_detach(&b, NULL);
+		buf_release(&b);
+	} else if (slot) {
 		j->system_prefix = xasprintf("%.*s%s", (int)(slot - sp), sp, skill);
 		char *rest = replace_all(slot + strlen(SKILL_SLOT), SKILL_SLOT, "");
 		if (*rest)
 			j->system = rest;
 		else
 			free(rest);
-	} else if (*skill) {
+	} else {
 		j->system_prefix = xasprintf("%s%s%s", sp, *sp ? "\n\n" : "", skill);
-	} else if (*sp) {
-		j->system_prefix = xstrdup(sp);
 	}
 	j->user = replace_all(ut, INPUT_SLOT, inst->input ? inst->input : "");
 

@@ -1235,6 +1235,8 @@ int pipeline_run(struct run_ctx *rc)
 		r = pipeline_select(rc);
 	if (!r)
 		r = pipeline_test(rc);
+	if (!r)
+		r = pl_tag_selected(rc);   /* the note now holds the test figures too */
 	if (!r) {
 		run_set_stage(rc, "done", rc->cfg->strategy.rounds);
 		run_set_state(rc, "done", NULL);

@@ -7,6 +7,7 @@
 #include "skillsmith/buf.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* a-z, 0-9 and single hyphens, 1..64 characters. */

@@ -11,6 +11,7 @@
 #include "skillsmith/common.h"
 #include "skillsmith/buf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define STR "{\"type\":\"string\"}"

@@ -9,7 +9,9 @@
 #include "skillsmith/config.h"
 #include "skillsmith/llm.h"
 #include "skillsmith/store.h"
-#include "run_tasks.h"
+#include "skillsmith/split.h"
+#include "skillsmith/tasks.h"
+#include "skillsmith/vcs.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -86,6 +88,8 @@ void run_ctx_free(struct run_ctx *rc)
 		return;
 	if (rc->llm)
 		llm_free(rc->llm);
+	if (rc->vcs)
+		vcs_close(rc->vcs);
 	if (rc->st)
 		store_close(rc->st);
 	if (rc->cfg) {
@@ -162,8 +166,8 @@ static char *next_run_id(struct store *st, const char *name)
 	}
 }
 
-static int insert_instances(struct run_ctx *rc, struct run_task *tasks, int n,
-			    const char *const *splits)
+static int insert_instances(struct run_ctx *rc, const struct task_set *ts,
+			    const enum split_part *parts)
 {
 	sqlite3_stmt *s = store_prepare(rc->st,
 		"INSERT INTO instances(run_id, id, idx, split, type, input, expected, metadata, grader) "
@@ -171,30 +175,36 @@ static int insert_instances(struct run_ctx *rc, struct run_task *tasks, int n,
 	if (!s)
 		return SS_ERR;
 	int rc2 = 0;
-	for (int i = 0; i < n && !rc2; i++) {
+	for (int i = 0; i < ts->nr && !rc2; i++) {
+		const struct task *t = &ts->v[i];
+		char *meta = t->metadata ? cJSON_PrintUnformatted(t->metadata) : NULL;
+		char *grader = t->grader_json ? cJSON_PrintUnformatted(t->grader_json) : NULL;
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, rc->run_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, tasks[i].id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, i);
-		sqlite3_bind_text(s, 4, splits[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, tasks[i].type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, tasks[i].input, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 7, tasks[i].expected, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 8, tasks[i].metadata, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 9, tasks[i].grader, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, t->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, t->idx);
+		sqlite3_bind_text(s, 4, split_part_name(parts[i]), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, t->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, t->input, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 7, t->expected, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 8, meta, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 9, grader, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) != SQLITE_DONE)
-			rc2 = ss_err_set(SS_ERR, "store: insert instance '%s': %s", tasks[i].id,
+			rc2 = ss_err_set(SS_ERR, "store: insert instance '%s': %s", t->id,
 					 sqlite3_errmsg(rc->st->db));
+		free(meta);
+		free(grader);
 	}
 	sqlite3_finalize(s);
 	return rc2;
 }
 
-static int create_run(struct run_ctx *rc, const char *ident, struct run_task *tasks, int n)
+static int create_run(struct run_ctx *rc, const char *ident, const struct task_set *ts)
 {
-	const char **splits = xcalloc((size_t)(n ? n : 1), sizeof(*splits));
-	int r = run_split(splits, n, rc->cfg->seed, rc->cfg->test_frac, rc->cfg->ver_frac,
-			  rc->cfg->min_ver);
+	int n = ts->nr;
+	enum split_part *parts = xcalloc((size_t)(n ? n : 1), sizeof(*parts));
+	struct split_counts counts = { 0, 0, 0 };
+	int r = split_tasks(parts, ts, rc->cfg, &counts);
 	if (r < 0)
 		goto cleanup;
 	char *snap = config_to_json(rc->cfg);
@@ -226,15 +236,11 @@ static int create_run(struct run_ctx *rc, const char *ident, struct run_task *ta
 	if (!r)
 		r = store_state_set(rc->st, rc->run_id, "config_identity", ident);
 	if (!r)
-		r = insert_instances(rc, tasks, n, splits);
-	if (!r) {
-		int c[3] = { 0, 0, 0 };
-		for (int i = 0; i < n; i++)
-			c[!strcmp(splits[i], "ind") ? 0 : !strcmp(splits[i], "ver") ? 1 : 2]++;
+		r = insert_instances(rc, ts, parts);
+	if (!r)
 		r = store_event(rc->st, rc->run_id, "info", "baseline", NULL,
 				"run created: %d instances, split %d induction / %d verification / %d test",
-				n, c[0], c[1], c[2]);
-	}
+				n, counts.ind, counts.ver, counts.test);
 	if (r) {
 		store_rollback(rc->st);
 		goto cleanup;
@@ -243,7 +249,7 @@ static int create_run(struct run_ctx *rc, const char *ident, struct run_task *ta
 	rc->created = 1;
 	rc->state = xstrdup("created");
 cleanup:
-	free(splits);
+	free(parts);
 	return r;
 }
 
@@ -251,8 +257,7 @@ int run_ctx_start(struct run_ctx **out, const char *config_path, const struct ru
 {
 	struct run_options defaults = RUN_OPTIONS_INIT;
 	struct run_ctx *rc = ctx_new();
-	struct run_task *tasks = NULL;
-	int nr_tasks = 0;
+	struct task_set ts = TASK_SET_INIT;
 	char *tasks_text = NULL, *ident = NULL;
 	int r;
 
@@ -292,13 +297,8 @@ int run_ctx_start(struct run_ctx **out, const char *config_path, const struct ru
 		r = ss_err_prefix(SS_EINPUT, "%s: tasks", config_path);
 		goto fail;
 	}
-	if ((r = run_tasks_parse(&tasks, &nr_tasks, tasks_text, rc->cfg->tasks, rc->cfg)) < 0)
+	if ((r = tasks_load(&ts, rc->cfg->tasks, &rc->cfg->grader)) < 0)
 		goto fail;
-	if (nr_tasks < 3) {
-		r = ss_err_set(SS_EINPUT, "%s: needs at least 3 instances, has %d",
-			       rc->cfg->tasks, nr_tasks);
-		goto fail;
-	}
 	ident = config_identity(rc->cfg, tasks_text);
 	if ((r = open_store(rc, opt->workspace, 1)) < 0)
 		goto fail;
@@ -307,17 +307,17 @@ int run_ctx_start(struct run_ctx **out, const char *config_path, const struct ru
 		if (rc->run_id)
 			rc->state = run_column(rc->st, rc->run_id, "state");
 	}
-	if (!rc->run_id && (r = create_run(rc, ident, tasks, nr_tasks)) < 0)
+	if (!rc->run_id && (r = create_run(rc, ident, &ts)) < 0)
 		goto fail;
 	if ((r = run_load_instances(rc)) < 0)
 		goto fail;
-	run_tasks_free(tasks, nr_tasks);
+	tasks_release(&ts);
 	free(tasks_text);
 	free(ident);
 	*out = rc;
 	return 0;
 fail:
-	run_tasks_free(tasks, nr_tasks);
+	tasks_release(&ts);
 	free(tasks_text);
 	free(ident);
 	run_ctx_free(rc);

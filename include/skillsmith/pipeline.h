@@ -35,6 +35,7 @@ struct store;
 struct llm;
 struct cJSON;
 struct grader_config;
+struct vcs;
 
 /* Options of run_ctx_start(). */
 struct run_options {
@@ -65,6 +66,7 @@ struct run_ctx {
 	struct config *cfg;
 	struct store *st;
 	struct llm *llm;         /* NULL until run_ctx_connect() */
+	struct vcs *vcs;         /* the skill repository, opened on first use */
 	char *run_id;
 	char *workspace;
 	char *skills_dir;        /* <workspace>/skills */
