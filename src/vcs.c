@@ -1381,3 +1381,38 @@ cleanup:
 	git_tree_free(tree);
 	return rc;
 }
+
+int vcs_read_file(char **out, size_t *len, struct vcs *v, const char *commit, const char *path)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = commit_tree(&tree, v, commit, NULL)) < 0)
+		return rc;
+	if ((rc = git_tree_entry_bypath(&e, tree, path)) < 0) {
+		rc = git_fail(rc, "skills: no '%s' in '%s'", path, commit);
+		goto cleanup;
+	}
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		rc = ss_err_set(SS_ENOTFOUND, "skills: '%s' in '%s' is not a file", path, commit);
+		goto cleanup;
+	}
+	if ((rc = git_blob_lookup(&blob, v->repo, git_tree_entry_id(e))) < 0) {
+		rc = git_fail(rc, "skills: cannot read '%s' in '%s'", path, commit);
+		goto cleanup;
+	}
+	size_t n = (size_t)git_blob_rawsize(blob);
+	*out = xmalloc(n + 1);
+	memcpy(*out, git_blob_rawcontent(blob), n);
+	(*out)[n] = '\0';
+	if (len)
+		*len = n;
+cleanup:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return rc;
+}

@@ -627,6 +627,13 @@ static void vcs__checkout_skill_writes_folder(void **state)
 	assert_int_equal(stat(p, &sb), 0);
 	assert_true(sb.st_mode & 0100);
 	free(p);
+	size_t len;
+	assert_int_equal(vcs_read_file(&md, &len, v, oid, "date-math/SKILL.md"), 0);
+	assert_string_equal(md, skill_v2);
+	assert_int_equal(len, strlen(skill_v2));
+	free(md);
+	assert_int_equal(vcs_read_file(&md, NULL, v, oid, "date-math/nope.md"), SS_ENOTFOUND);
+	assert_null(md);
 	/* The first commit holds no skill folder. */
 	assert_int_equal(vcs_skill_name(&name, v, "HEAD"), SS_ENOTFOUND);
 	free(dir);

@@ -269,4 +269,11 @@ int vcs_checkout_skill(char **name_out, struct vcs *v, const char *commit, const
 /* The skill folder name of `commit` (malloc'd), without writing anything. */
 int vcs_skill_name(char **name_out, struct vcs *v, const char *commit);
 
+/*
+ * The content of `path` ("date-math/SKILL.md") at `commit`: *out is
+ * malloc'd and NUL-terminated, *len (may be NULL) its size.  SS_ENOTFOUND
+ * if the commit has no such file.
+ */
+int vcs_read_file(char **out, size_t *len, struct vcs *v, const char *commit, const char *path);
+
 #endif
