@@ -17,7 +17,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CORE_PKGS = libcurl libcjson sqlite3 libgit2 yaml-0.1 libcrypto
 UI_PKGS   = ncursesw
 SIM_PKGS  = libmicrohttpd libcjson
-TEST_PKGS = cmocka
+TEST_PKGS = cmocka libmicrohttpd
 
 BUILD ?= build
 ifdef SANITIZE
