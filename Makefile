@@ -17,7 +17,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CORE_PKGS = libcurl libcjson sqlite3 libgit2 yaml-0.1 libcrypto
 UI_PKGS   = ncursesw
 SIM_PKGS  = libmicrohttpd libcjson
-TEST_PKGS = cmocka
+TEST_PKGS = cmocka libmicrohttpd
 
 BUILD ?= build
 ifdef SANITIZE
@@ -55,6 +55,7 @@ UI_SRC   = $(wildcard ui/*.c)
 SIM_SRC  = $(wildcard sim/*.c)
 TEST_SRC = $(wildcard tests/test_*.c)
 BENCH_SRC = $(wildcard bench/bench_*.c)
+EXAMPLE_SRC = $(wildcard examples/env/*.c)
 
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   = $(UI_SRC:%.c=$(BUILD)/%.o)
@@ -62,6 +63,7 @@ SIM_OBJ  = $(SIM_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/src/main.o
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+EXAMPLE_BIN = $(EXAMPLE_SRC:examples/env/%.c=$(BUILD)/examples/%)
 
 CORE_LIB = $(BUILD)/libskillsmith.a
 UI_LIB   = $(BUILD)/libskillsmith-ui.a
@@ -69,7 +71,7 @@ UI_LIB   = $(BUILD)/libskillsmith-ui.a
 BIN = $(BUILD)/skillsmith $(BUILD)/skillsmith-sim
 
 .PHONY: all deps test test-unit demo bench install clean fuzz
-all: $(BIN) bin-links
+all: $(BIN) $(EXAMPLE_BIN) bin-links
 
 # Top-level links so `./skillsmith` works from the checkout.
 bin-links: $(BIN)
@@ -107,6 +109,12 @@ $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(q) CC $<
 	$(Q)$(CC) $(UI_CFLAGS) -c -o $@ $<
+
+# Example environments of the tools harness: standalone programs (cJSON only).
+$(BUILD)/examples/%: examples/env/%.c
+	@mkdir -p $(dir $@)
+	$(q) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(call pc_cflags,libcjson) $(ALL_LDFLAGS) -o $@ $< $(call pc_libs,libcjson)
 
 $(CORE_LIB): $(CORE_OBJ)
 	$(q) AR $@

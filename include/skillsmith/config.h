@@ -12,6 +12,8 @@
  */
 #include <stdint.h>
 
+struct cJSON;
+
 enum grader_kind {
 	GRADER_EXACT,    /* string equality after normalisation */
 	GRADER_REGEX,    /* capture group of `pattern` compared exactly */
@@ -173,5 +175,39 @@ int config_parse(struct config *c, const char *text, const char *name);
 struct provider_config *config_provider(struct config *c, const char *name);
 /* A canonical JSON snapshot of the whole config (malloc'd); holds no key. */
 char *config_to_json(const struct config *c);
+
+/* Names of the enum values as written in the file ("exact", "chat", ...). */
+const char *grader_kind_name(enum grader_kind k);
+const char *harness_kind_name(enum harness_kind k);
+const char *strategy_kind_name(enum strategy_kind k);
+
+/* Grader configs on their own (the suite's, or a per-instance override). */
+void grader_config_init(struct grader_config *g);      /* the defaults */
+void grader_config_release(struct grader_config *g);
+/* Deep copy; dst need not be initialised, it is overwritten. */
+void grader_config_copy(struct grader_config *dst, const struct grader_config *src);
+/*
+ * Apply the keys of the JSON object `obj` onto `g` (keys absent keep g's
+ * values) and check the result.  `where` starts every message ("config.json"
+ * or "tasks.jsonl:17"), `prefix` is the key path of the object ("grader").
+ * A relative command path holding a '/' is resolved against `basedir`.
+ * Returns 0, or SS_EINPUT with "WHERE: PREFIX.key: what is wrong" set; on
+ * failure `g` still holds valid (partly updated) contents.
+ */
+int grader_config_parse(struct grader_config *g, const struct cJSON *obj, const char *where,
+			const char *prefix, const char *basedir);
+/* The grader as a JSON object with every key (caller deletes). */
+struct cJSON *grader_config_to_json(const struct grader_config *g);
+
+/*
+ * Expand ${VAR} and ${VAR:-default} in `s` into *out (malloc'd).  An unset
+ * VAR without a default is an error (SS_EINPUT, message "environment
+ * variable 'VAR' is not set").
+ */
+int config_expand_env(const char *s, char **out);
+/* `p` if absolute, else "dir/p" (malloc'd). */
+char *config_resolve_path(const char *dir, const char *p);
+/* Free a NULL-terminated string vector and its strings. */
+void config_strv_free(char **v);
 
 #endif

@@ -55,6 +55,8 @@ struct llm_response {
 	int64_t latency_ms;
 	const char *error;        /* "HTTP 429: <provider message>" etc, or NULL */
 	int64_t call_id;          /* row in llm_calls */
+	int cache_write_tokens;   /* Anthropic cache_creation_input_tokens (part of
+				     prompt_tokens; cached_tokens are the reads) */
 };
 
 /* Everything in *resp is valid only during the callback. */
@@ -105,5 +107,20 @@ int llm_over_budget(struct llm *L);
 
 /* The loop the client runs on. */
 struct loop *llm_loop(struct llm *L);
+
+/*
+ * A copy of `text` with every occurrence of `secret` (if not NULL or empty)
+ * and the value of every Authorization, x-api-key and api-key header line
+ * replaced by "[redacted]".  Caller frees.
+ */
+char *llm_redact(const char *text, const char *secret);
+
+/*
+ * The HTTP request llm_submit() would send for `req` ("POST URL", header
+ * lines, blank line, body), redacted; caller frees.  NULL and a message for
+ * an unknown provider.  Setting SKILLSMITH_HTTP_TRACE=1 in the environment
+ * makes the client print every exchange to stderr, redacted the same way.
+ */
+char *llm_debug_request(struct llm *L, const struct llm_request *req);
 
 #endif

@@ -1,0 +1,263 @@
+/*
+ * Dashboard tests: key scripts played on a virtual screen, screen dumps
+ * compared with reviewed goldens in tests/data/ui/ (regenerate with
+ * SKILLSMITH_UPDATE_GOLDEN=1 and review the diff by eye), the raw bytes
+ * sent to the terminal, and the decisions written to the store.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "skillsmith/common.h"
+#include "skillsmith/store.h"
+#include "skillsmith/ui.h"
+#include "ui/tui.h"
+#include "tests/ui_fixture.h"
+
+static char *tmpdir_path(const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	return xasprintf("%s/ui-%ld-%s", dir ? dir : "/tmp", (long)getpid(), name);
+}
+
+/* A fresh fixture store; caller frees the path. */
+static char *make_store(const char *name, const char *extra_sql)
+{
+	char *path = tmpdir_path(name);
+	unlink(path);
+	struct store *st;
+	assert_int_equal(store_open(&st, path, 0), 0);
+	if (store_exec(st, fixture_sql) < 0)
+		fail_msg("fixture: %s", ss_err_last());
+	if (extra_sql && store_exec(st, extra_sql) < 0)
+		fail_msg("fixture: %s", ss_err_last());
+	store_close(st);
+	return path;
+}
+
+struct play {
+	const char *store;
+	const char *run;
+	int readonly;
+	const char *script;
+	char *dump;     /* screen text after the script */
+	char *raw;      /* bytes written to the terminal */
+	size_t raw_len;
+	int rc;
+};
+
+static void play(struct play *p)
+{
+	char *script = tmpdir_path("script");
+	char *dump = tmpdir_path("dump");
+	char *raw = tmpdir_path("raw");
+	assert_int_equal(ss_write_file(script, p->script, strlen(p->script)), 0);
+	unlink(dump);
+	setenv("SKILLSMITH_UI_SCRIPT", script, 1);
+	setenv("SKILLSMITH_UI_DUMP", dump, 1);
+	setenv("SKILLSMITH_UI_NOW", FIXTURE_NOW, 1);
+	FILE *out = fopen(raw, "w");
+	assert_non_null(out);
+	struct ui_options o = UI_OPTIONS_INIT;
+	o.store_path = p->store;
+	o.run_id = p->run;
+	o.readonly = p->readonly;
+	o.out = out;
+	p->rc = ui_main(&o);
+	fclose(out);
+	unsetenv("SKILLSMITH_UI_SCRIPT");
+	unsetenv("SKILLSMITH_UI_DUMP");
+	p->dump = ss_read_file(dump, NULL);
+	p->raw = ss_read_file(raw, &p->raw_len);
+	if (!p->dump)
+		fail_msg("no screen dump (rc %d: %s)", p->rc, ss_err_last());
+	unlink(script);
+	unlink(dump);
+	unlink(raw);
+	free(script);
+	free(dump);
+	free(raw);
+}
+
+static void play_release(struct play *p)
+{
+	free(p->dump);
+	free(p->raw);
+}
+
+/* Compare with tests/data/ui/NAME.txt (or write it when updating). */
+static void golden(const char *name, const char *text)
+{
+	const char *top = getenv("SKILLSMITH_TOP");
+	char *path = xasprintf("%s/tests/data/ui/%s.txt", top ? top : ".", name);
+	const char *upd = getenv("SKILLSMITH_UPDATE_GOLDEN");
+	if (upd && *upd == '1') {
+		assert_int_equal(ss_write_file(path, text, strlen(text)), 0);
+		free(path);
+		return;
+	}
+	char *want = ss_read_file(path, NULL);
+	if (!want)
+		fail_msg("missing golden %s (run with SKILLSMITH_UPDATE_GOLDEN=1 and review it)", path);
+	if (strcmp(want, text)) {
+		fprintf(stderr, "--- golden %s\n%s--- got\n%s---\n", path, want, text);
+		fail_msg("screen differs from golden %s", name);
+	}
+	free(want);
+	free(path);
+}
+
+static void check_view(const char *name, const char *keys)
+{
+	char *store = make_store("views.db", NULL);
+	static const char *const sizes[][2] = { { "80x24", "" }, { "200x50", "-200x50" } };
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		char *script = xasprintf(":resize %s\n%s\n", sizes[i][0], keys);
+		struct play p = { .store = store, .script = script };
+		play(&p);
+		assert_int_equal(p.rc, 0);
+		char *gname = xasprintf("%s%s", name, sizes[i][1]);
+		golden(gname, p.dump);
+		free(gname);
+		play_release(&p);
+		free(script);
+	}
+	unlink(store);
+	free(store);
+}
+
+static void ui__overview_golden(void **state)
+{
+	check_view("overview", "# the first view");
+}
+
+static void ui__grid_golden(void **state)
+{
+	check_view("grid", "2");
+}
+
+static void ui__grid_filter_regressions(void **state)
+{
+	check_view("grid-regressions", "2\nf");
+}
+
+static void ui__help_golden(void **state)
+{
+	check_view("help", "?");
+}
+
+static void ui__too_small_then_q_quits(void **state)
+{
+	char *store = make_store("small.db", NULL);
+	struct play p = { .store = store, .script = ":resize 40x8\n" };
+	play(&p);
+	assert_non_null(strstr(p.dump, "terminal too small: need 60\xc3\x97" "12"));
+	golden("too-small", p.dump);
+	play_release(&p);
+	/* q quits from there: keys after it are never played */
+	struct play q = { .store = store, .script = ":resize 40x8\nq\n:resize 80x24\n2\n" };
+	play(&q);
+	assert_int_equal(q.rc, 0);
+	assert_non_null(strstr(q.dump, "terminal too small"));
+	play_release(&q);
+	unlink(store);
+	free(store);
+}
+
+static void ui__resize_storm_settles(void **state)
+{
+	char *store = make_store("storm.db", NULL);
+	struct buf s = BUF_INIT;
+	buf_adds(&s, "2\n");
+	static const char *const sizes[] = { "200x50", "20x5", "61x12", "1x1", "300x100",
+					     "59x30", "80x11", "120x40" };
+	for (int round = 0; round < 5; round++)
+		for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+			buf_addf(&s, ":resize %s\n", sizes[i]);
+			buf_adds(&s, i % 2 ? "j\n" : "<Tab>\n");
+		}
+	/* back to the grid at 80x24: must look exactly like a fresh one */
+	buf_adds(&s, ":resize 80x24\n2\ng\n");
+	struct play p = { .store = store, .script = s.buf };
+	play(&p);
+	assert_int_equal(p.rc, 0);
+	golden("grid", p.dump);
+	play_release(&p);
+	buf_release(&s);
+	unlink(store);
+	free(store);
+}
+
+static void ui__hostile_text_reaches_terminal_as_markers(void **state)
+{
+	char *store = make_store("evil.db", NULL);
+	/* the overview shows the hostile event */
+	struct play p = { .store = store, .script = ":resize 200x50\n" };
+	play(&p);
+	assert_non_null(strstr(p.dump, "^[]0;pwned^G"));
+	assert_non_null(strstr(p.dump, "^[[2JCLEARED"));
+	assert_null(memmem(p.raw, p.raw_len, "\033]0;pwned", 9));
+	assert_null(memmem(p.raw, p.raw_len, "\033[2JCLEARED", 11));
+	assert_null(memmem(p.raw, p.raw_len, "\a", 1));
+	play_release(&p);
+	unlink(store);
+	free(store);
+}
+
+static void ui__ascii_fallback_without_utf8(void **state)
+{
+	char *store = make_store("ascii.db", NULL);
+	setlocale(LC_ALL, "C");
+	struct play p = { .store = store, .script = "2\n" };
+	play(&p);
+	setlocale(LC_ALL, "C.UTF-8");
+	golden("grid-ascii", p.dump);
+	/* nothing but ASCII on the screen */
+	for (const unsigned char *c = (const unsigned char *)p.dump; *c; c++)
+		assert_true(*c < 0x80);
+	play_release(&p);
+	unlink(store);
+	free(store);
+}
+
+static void ui__unknown_run_is_an_error(void **state)
+{
+	char *store = make_store("norun.db", NULL);
+	struct ui_options o = UI_OPTIONS_INIT;
+	o.store_path = store;
+	o.run_id = "nope";
+	assert_true(ui_main(&o) < 0);
+	assert_non_null(strstr(ss_err_last(), "nope"));
+	o.run_id = NULL;
+	o.store_path = "/nonexistent/store.db";
+	assert_int_equal(ui_main(&o), SS_ENOTFOUND);
+	unlink(store);
+	free(store);
+}
+
+int main(void)
+{
+	setlocale(LC_ALL, "C.UTF-8");
+	setenv("TERM", "xterm-256color", 1);
+	setenv("TZ", "UTC", 1);
+	unsetenv("NO_COLOR");
+	unsetenv("SKILLSMITH_THEME");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ui__overview_golden),
+		cmocka_unit_test(ui__grid_golden),
+		cmocka_unit_test(ui__grid_filter_regressions),
+		cmocka_unit_test(ui__help_golden),
+		cmocka_unit_test(ui__too_small_then_q_quits),
+		cmocka_unit_test(ui__resize_storm_settles),
+		cmocka_unit_test(ui__hostile_text_reaches_terminal_as_markers),
+		cmocka_unit_test(ui__ascii_fallback_without_utf8),
+		cmocka_unit_test(ui__unknown_run_is_an_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
