@@ -25,6 +25,14 @@ BUILD := build-san
 SANFLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
+# libFuzzer targets: `make fuzz` builds them with clang and runs each for
+# FUZZ_SECONDS on its seed corpus.
+ifdef FUZZ
+BUILD := build-fuzz
+CC := clang
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+endif
+
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
@@ -55,6 +63,7 @@ UI_SRC   = $(wildcard ui/*.c)
 SIM_SRC  = $(wildcard sim/*.c)
 TEST_SRC = $(wildcard tests/test_*.c)
 BENCH_SRC = $(wildcard bench/bench_*.c)
+FUZZ_SRC  = $(wildcard fuzz/fuzz_*.c)
 EXAMPLE_SRC = $(wildcard examples/env/*.c)
 
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -63,6 +72,7 @@ SIM_OBJ  = $(SIM_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/src/main.o
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_BIN  = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 EXAMPLE_BIN = $(EXAMPLE_SRC:examples/env/%.c=$(BUILD)/examples/%)
 
 CORE_LIB = $(BUILD)/libskillsmith.a
@@ -70,7 +80,7 @@ UI_LIB   = $(BUILD)/libskillsmith-ui.a
 
 BIN = $(BUILD)/skillsmith $(BUILD)/skillsmith-sim
 
-.PHONY: all deps test test-unit demo bench install clean fuzz
+.PHONY: all deps test test-unit demo bench install clean fuzz fuzz-build
 all: $(BIN) $(EXAMPLE_BIN) bin-links
 
 # Top-level links so `./skillsmith` works from the checkout.
@@ -116,6 +126,15 @@ $(BUILD)/examples/%: examples/env/%.c
 	$(q) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) $(call pc_cflags,libcjson) $(ALL_LDFLAGS) -o $@ $< $(call pc_libs,libcjson)
 
+$(BUILD)/fuzz/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(q) CC $<
+	$(Q)$(CC) $(CORE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(CORE_LIB)
+	$(q) LINK $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(CORE_LIBS)
+
 $(CORE_LIB): $(CORE_OBJ)
 	$(q) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -159,6 +178,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@BUILD=$(BUILD) sh bench/run.sh
 
+FUZZ_SECONDS ?= 10
+fuzz: deps
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@sh fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_BIN)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	           $(DESTDIR)$(PREFIX)/share/skillsmith/themes
@@ -167,6 +193,6 @@ install: all
 	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/skillsmith/themes/
 
 clean:
-	rm -rf build build-san skillsmith skillsmith-sim
+	rm -rf build build-san build-fuzz skillsmith skillsmith-sim
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -5,7 +5,7 @@ set -e
 
 PKGS="build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
 libsqlite3-dev libgit2-dev libncurses-dev libyaml-dev libmicrohttpd-dev \
-libcmocka-dev libssl-dev git tmux sqlite3 man-db groff-base clang"
+libcmocka-dev libssl-dev git tmux sqlite3 man-db groff-base clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -1,11 +1,11 @@
+/*
+ * skillsmith approve ID [--reason TEXT] [--workspace DIR]  (see run_decide.c)
+ */
 #include "skillsmith/cli.h"
-#include <stdio.h>
+
+int run_decide(int argc, char **argv, const char *decision);
 
 int cmd_approve(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		cli_usage("approve");
-		return 0;
-	}
-	return cli_not_yet("approve");
+	return run_decide(argc, argv, "approve");
 }

@@ -1,11 +1,61 @@
+/*
+ * skillsmith status [RUN] [--json] [--workspace DIR]
+ */
 #include "skillsmith/cli.h"
+#include "skillsmith/common.h"
+#include "skillsmith/pipeline.h"
+#include "skillsmith/report.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int cmd_status(int argc, char **argv)
 {
+	const char *run = NULL, *ws = NULL;
+	int json = 0;
 	if (cli_wants_help(argc, argv)) {
 		cli_usage("status");
 		return 0;
 	}
-	return cli_not_yet("status");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--workspace") && i + 1 < argc) {
+			ws = argv[++i];
+		} else if (!strncmp(argv[i], "--workspace=", 12)) {
+			ws = argv[i] + 12;
+		} else if (argv[i][0] == '-') {
+			error("status: unknown option '%s'", argv[i]);
+			return EXIT_INPUT;
+		} else if (!run) {
+			run = argv[i];
+		} else {
+			error("status: unexpected argument '%s'", argv[i]);
+			return EXIT_INPUT;
+		}
+	}
+	struct run_ctx *rc = NULL;
+	int r = run_ctx_open(&rc, ws, run);
+	if (r < 0) {
+		error("%s", ss_err_last());
+		return r == SS_ENOTFOUND ? EXIT_INPUT : ss_exit_code(r);
+	}
+	cJSON *st = NULL;
+	r = report_status(&st, rc->st, rc->run_id);
+	if (r < 0) {
+		error("%s", ss_err_last());
+		run_ctx_free(rc);
+		return EXIT_CHECK;
+	}
+	if (json) {
+		char *t = cJSON_Print(st);
+		printf("%s\n", t);
+		free(t);
+	} else {
+		report_print_status(stdout, st);
+	}
+	cJSON_Delete(st);
+	run_ctx_free(rc);
+	return EXIT_OK;
 }

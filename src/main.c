@@ -34,7 +34,7 @@ const struct cli_command cli_commands[] = {
 	  "reject a pending edit or candidate" },
 	{ "audit", cmd_audit, "audit PATH|RUN [--severity LEVEL] [--json]",
 	  "pre-deployment audit of a skill" },
-	{ "validate", cmd_validate, "validate PATH",
+	{ "validate", cmd_validate, "validate PATH | --config FILE | --tasks FILE",
 	  "Agent Skills conformance of a skill folder" },
 	{ "export", cmd_export, "export [RUN] --to DIR [--force] [--workspace DIR]",
 	  "write the selected skill as an Agent Skills folder" },
