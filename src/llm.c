@@ -97,7 +97,9 @@ struct call {
 	char *h_retry_ms, *h_retry, *h_should;
 	int attempts;
 	int64_t t0;
+	int64_t last_rx;           /* when the stream last delivered bytes */
 	uint64_t timer;
+	uint64_t idle_timer;
 	struct attempt *att;
 	size_t nr_att, alloc_att;
 
@@ -747,6 +749,9 @@ static void flush_waiting(struct llm *L, int status, const char *msg, int runnin
 			pool_put(L, c->easy);
 			c->easy = NULL;
 			c->P->active--;
+			if (c->idle_timer)
+				loop_timer_cancel(L->loop, c->idle_timer);
+			c->idle_timer = 0;
 		}
 		finish_err(c, status, msg);
 		c = L->calls;   /* the list changed under the callback */
@@ -839,6 +844,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct call *c = userdata;
 	size_t n = size * nmemb;
+	c->last_rx = ss_now_ms();
 	if (c->sse_mode) {
 		if (sse_feed(&c->sse, ptr, n) < 0)
 			return 0;   /* an error event or a bad chunk: stop here */
@@ -911,6 +917,39 @@ static int trace_cb(CURL *easy, curl_infotype type, char *data, size_t size, voi
 }
 
 static void xfer_done(CURL *easy, CURLcode result, void *payload);
+static void conclude(struct call *c, CURLcode result, long code, const char *why);
+
+static int64_t idle_ms(const struct call *c)
+{
+	int s = c->P->pc->idle_timeout_s;
+	return (int64_t)(s > 0 ? s : 120) * 1000;
+}
+
+/*
+ * The idle-stream timer: a stream that delivers nothing for idle_timeout_s
+ * is dropped and retried.  (curl's low-speed limit averages over several
+ * seconds, so it cannot tell a stall from a slow stream soon enough.)
+ */
+static void idle_cb(void *payload)
+{
+	struct call *c = payload;
+	int64_t quiet = ss_now_ms() - c->last_rx;
+	c->idle_timer = 0;
+	if (quiet < idle_ms(c)) {
+		c->idle_timer = loop_timer_add(c->L->loop, idle_ms(c) - quiet, idle_cb, c);
+		return;
+	}
+	CURL *e = c->easy;
+	long code = 0;
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	loop_curl_remove(c->L->loop, e);
+	c->easy = NULL;
+	pool_put(c->L, e);
+	c->P->active--;
+	char *why = xasprintf("idle stream: no data for %lld s", (long long)(idle_ms(c) / 1000));
+	conclude(c, CURLE_OPERATION_TIMEDOUT, code, why);
+	free(why);
+}
 
 static int start(struct call *c)
 {
@@ -943,12 +982,6 @@ static int start(struct call *c)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "skillsmith/" SKILLSMITH_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)(pc->connect_timeout_s > 0 ? pc->connect_timeout_s : 10));
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)(pc->timeout_s > 0 ? pc->timeout_s : 600));
-	if (c->stream) {
-		/* idle stream: less than 1 byte/s for idle_timeout_s */
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-				 (long)(pc->idle_timeout_s > 0 ? pc->idle_timeout_s : 120));
-	}
 	if (c->L->trace) {
 		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
 		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, trace_cb);
@@ -962,6 +995,10 @@ static int start(struct call *c)
 	}
 	c->state = CS_RUNNING;
 	P->active++;
+	if (c->stream) {
+		c->last_rx = ss_now_ms();
+		c->idle_timer = loop_timer_add(c->L->loop, idle_ms(c), idle_cb, c);
+	}
 	return 0;
 }
 
@@ -1082,19 +1119,31 @@ static void retry_cb(void *payload)
 static void xfer_done(CURL *easy, CURLcode result, void *payload)
 {
 	struct call *c = payload;
+	long code = 0;
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	c->easy = NULL;
+	pool_put(c->L, easy);
+	c->P->active--;
+	conclude(c, result, code, NULL);
+}
+
+/* Judge a finished attempt: success, retry later, or final failure. */
+static void conclude(struct call *c, CURLcode result, long code, const char *why)
+{
 	struct prov *P = c->P;
 	struct llm *L = c->L;
 	char *err = NULL;
 	int retry = 0;
-	long code = 0;
 
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	c->http_status = code;
-	c->easy = NULL;
-	pool_put(L, easy);
-	P->active--;
-
-	if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && c->acc.err_msg)) {
+	if (c->idle_timer) {
+		loop_timer_cancel(L->loop, c->idle_timer);
+		c->idle_timer = 0;
+	}
+	if (why) {
+		err = xstrdup(why);
+		retry = 1;
+	} else if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && c->acc.err_msg)) {
 		if (result == CURLE_WRITE_ERROR && c->resp.len + CURL_MAX_WRITE_SIZE > RESPONSE_MAX)
 			err = xstrdup("response larger than 64 MiB");
 		else

@@ -383,6 +383,38 @@ static void llm__truncated_streams_are_retried(void **state)
 	fx_free(f);
 }
 
+static const char *const stream_stalls[] = {
+	"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"sta\"}}]}\n\n",
+	"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lled\"}}]}\n\n",
+	NULL,
+};
+
+static void llm__idle_stream_times_out_and_is_retried(void **state)
+{
+	struct fixture *f = fx_new(PROVIDER_OPENAI, 1);
+	struct result x = { 0 };
+	struct llm_request req;
+	cJSON *msgs = user_messages("Go");
+	f->pc.stream = 1;
+	f->pc.idle_timeout_s = 1;
+	f->pc.timeout_s = 30;
+	fx_client(f);
+	struct canned_reply stall = { .chunks = stream_stalls, .chunk_delay_ms = 4000 };
+	struct canned_reply ok = { .chunks = stream_ok };
+	canned_push(f->srv, &stall);
+	canned_push(f->srv, &ok);
+	basic_request(&req, msgs);
+	run_one(f, &req, &x);
+	assert_int_equal(x.status, 0);
+	assert_string_equal(x.text, "whole");
+	assert_int_equal(x.attempts, 2);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM llm_attempts WHERE attempt = 1 AND"
+				    " error = 'idle stream: no data for 1 s'"), 1);
+	result_release(&x);
+	cJSON_Delete(msgs);
+	fx_free(f);
+}
+
 /* ---- Anthropic ----------------------------------------------------------- */
 
 static void llm__anthropic_blocks_and_cache_marker(void **state)
@@ -1019,6 +1051,41 @@ static void llm__key_never_reaches_store_or_errors(void **state)
 	fx_free(f);
 }
 
+static void llm__http_trace_is_redacted(void **state)
+{
+	struct fixture *f = fx_new(PROVIDER_OPENAI, 0);
+	struct result x = { 0 };
+	struct llm_request req;
+	cJSON *msgs = user_messages("Hi");
+	const char *dir = getenv("TMPDIR");
+	char *log = xasprintf("%s/trace.%d.log", dir ? dir : "/tmp", (int)getpid());
+	setenv("SKILLSMITH_HTTP_TRACE", "1", 1);
+	fx_client(f);
+	unsetenv("SKILLSMITH_HTTP_TRACE");
+	canned_push(f->srv, &ok_reply);
+	basic_request(&req, msgs);
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *fp = fopen(log, "w");
+	assert_non_null(fp);
+	dup2(fileno(fp), 2);
+	run_one(f, &req, &x);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(fp);
+	assert_int_equal(x.status, 0);
+	assert_true(file_contains(log, "> POST /v1/chat/completions"));
+	assert_true(file_contains(log, "Authorization: Bearer [redacted]"));
+	assert_true(file_contains(log, "\"content\":\"Hi\""));
+	assert_false(file_contains(log, KEY));
+	unlink(log);
+	free(log);
+	result_release(&x);
+	cJSON_Delete(msgs);
+	fx_free(f);
+}
+
 static void llm__missing_key_variable_is_an_input_error(void **state)
 {
 	struct fixture *f = fx_new(PROVIDER_OPENAI, 0);
@@ -1040,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(llm__schema_and_tools_in_request_and_reply),
 		cmocka_unit_test(llm__stream_joins_tool_call_fragments),
 		cmocka_unit_test(llm__truncated_streams_are_retried),
+		cmocka_unit_test(llm__idle_stream_times_out_and_is_retried),
 		cmocka_unit_test(llm__anthropic_blocks_and_cache_marker),
 		cmocka_unit_test(llm__anthropic_stream_structured_output),
 		cmocka_unit_test(llm__retry_after_is_respected),
@@ -1055,6 +1123,7 @@ int main(void)
 		cmocka_unit_test(llm__stop_completes_pending_calls),
 		cmocka_unit_test(llm__redact_hides_keys_and_auth_headers),
 		cmocka_unit_test(llm__key_never_reaches_store_or_errors),
+		cmocka_unit_test(llm__http_trace_is_redacted),
 		cmocka_unit_test(llm__missing_key_variable_is_an_input_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,46 @@
  * Usage: llm_new(), then llm_submit()/llm_embed() any number of requests,
  * then llm_wait() (or drive the loop yourself).  Each completion callback
  * runs exactly once, from inside the loop.
+ *
+ * Behaviour callers rely on:
+ * - Requests: the body is built in a fixed key order and printed with
+ *   cJSON_PrintUnformatted, so identical requests give identical bytes.
+ *   OpenAI kind: one system message = system_prefix + system (concatenated
+ *   as given, prefix first, so provider prefix caching applies); then the
+ *   messages verbatim; tools; response_format {type: json_schema,
+ *   json_schema: {name, schema, strict: true}}; temperature; the token limit
+ *   as "max_completion_tokens" for api.openai.com and "max_tokens" for every
+ *   other host (vLLM, llama.cpp, Ollama, OpenRouter, the simulator); seed
+ *   when >= 0; stream + stream_options.include_usage when the provider has
+ *   "stream": true.  OpenRouter hosts also get usage.include, HTTP-Referer
+ *   and X-Title (unless the config's headers set them).
+ *   Anthropic kind: system as text blocks, the system_prefix block marked
+ *   cache_control {type: ephemeral}; messages as content blocks (assistant
+ *   tool_calls -> tool_use, tool messages -> tool_result in a user turn);
+ *   no seed (the API has none); a schema becomes one forced tool whose input
+ *   is returned as the text.  Tool calls come back OpenAI-shaped and
+ *   finish_reason is mapped to OpenAI's (stop, tool_calls, length).
+ * - Retries on connection errors, timeouts, 408, 409, 429, 5xx, 529,
+ *   malformed or truncated replies; retry-after-ms, then retry-after
+ *   (seconds or HTTP date, capped at 10 minutes) set the wait, else
+ *   backoff_base_ms * 2^n capped at backoff_max_ms, minus up to 25% jitter;
+ *   x-should-retry: true/false overrides.  max_retries counts retries after
+ *   the first attempt.  Final error: "HTTP <status>: <provider message>", or
+ *   curl's message for connection failures.  Each failed attempt is a row
+ *   in llm_attempts; each call one row in llm_calls.
+ * - Cache: sha256(base_url "\n" model "\n" body) into llm_cache; hits make
+ *   no HTTP request, complete with cached = 1 and cost 0, and are recorded
+ *   in llm_calls with status 'cached' (their token columns are the original
+ *   call's).  Billed totals are the rows with status 'ok'.
+ * - Budget: tokens (prompt + completion) and cost of 'ok' calls of this
+ *   run_id, including earlier sessions found in the store, against
+ *   budget.max_tokens / max_cost.  When reached: llm_submit/llm_embed
+ *   return SS_EBUDGET, calls not yet sent complete with SS_EBUDGET, calls in
+ *   flight finish normally.  Cache hits never count.
+ * - Limits: per provider `concurrency` transfers at once; rpm / tpm token
+ *   buckets (the tpm estimate is body bytes / 4, corrected by the real
+ *   usage afterwards); connect_timeout_s and timeout_s per attempt; a
+ *   stream silent for idle_timeout_s is dropped and retried.
  */
 #include <stdint.h>
 #include <cjson/cJSON.h>
