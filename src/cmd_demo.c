@@ -225,8 +225,6 @@ int cmd_demo(int argc, char **argv)
 		goto cleanup;
 	setenv("SKILLSMITH_SIM_URL", url, 1);
 	fprintf(stderr, "demo: simulator at %s; workspace %s\n", url, ws);
-	if (!headless)
-		fprintf(stderr, "note: the dashboard is not available in this build; running headless\n");
 	int r = run_ctx_start(&rc, config, &opt);
 	if (!r && rc->state && !strcmp(rc->state, "done")) {
 		run_ctx_free(rc);
@@ -238,7 +236,7 @@ int cmd_demo(int argc, char **argv)
 		code = ss_exit_code(r);
 		goto cleanup;
 	}
-	code = run_execute(rc);
+	code = run_execute(rc, !headless);
 cleanup:
 	run_ctx_free(rc);
 	stop_sim(pid);

@@ -10,6 +10,10 @@
 #include "skillsmith/pipeline.h"
 #include "skillsmith/report.h"
 #include "skillsmith/store.h"
+#include "skillsmith/ui.h"
+
+#include <pthread.h>
+#include <time.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -54,13 +58,114 @@ static int run_busy(struct run_ctx *rc)
 	return busy;
 }
 
-int run_execute(struct run_ctx *rc)
+/*
+ * The dashboard lives in the UI library, which the skillsmith program
+ * links; a weak reference keeps programs without it (unit tests) linkable.
+ */
+extern int ui_run_attach(const char *store_path, const char *run_id,
+			 ui_tick_fn tick, void *payload) __attribute__((weak));
+
+/* The engine on its own thread while the dashboard owns the terminal. */
+struct engine_thread {
+	struct run_ctx *rc;
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int finished;
+	int status;
+	char *error;
+};
+
+static void *engine_main(void *arg)
+{
+	struct engine_thread *e = arg;
+	int r = pipeline_run(e->rc);
+	pthread_mutex_lock(&e->lock);
+	e->status = r;
+	e->error = r < 0 ? xstrdup(ss_err_last()) : NULL;
+	e->finished = 1;
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+static int engine_tick(int budget_ms, void *payload)
+{
+	struct engine_thread *e = payload;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)budget_ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&e->lock);
+	if (!e->finished)
+		pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+	int done = e->finished;
+	int status = e->status;
+	if (done && status < 0)
+		ss_err_set(status, "%s", e->error ? e->error : "run failed");
+	pthread_mutex_unlock(&e->lock);
+	if (!done)
+		return 0;
+	return status < 0 && status != SS_ESTOPPED ? status : 1;
+}
+
+static int run_with_dashboard(struct run_ctx *rc)
+{
+	struct engine_thread e;
+	memset(&e, 0, sizeof(e));
+	e.rc = rc;
+	pthread_mutex_init(&e.lock, NULL);
+	pthread_cond_init(&e.cond, NULL);
+	rc->quiet = 1;
+	char *store_path = cli_store_path(rc->workspace);
+	pipeline_install_signals(rc);
+	if (pthread_create(&e.tid, NULL, engine_main, &e) != 0) {
+		free(store_path);
+		error("cannot start the engine thread");
+		return EXIT_CHECK;
+	}
+	int u = ui_run_attach(store_path, rc->run_id, engine_tick, &e);
+	free(store_path);
+	pthread_mutex_lock(&e.lock);
+	int finished = e.finished;
+	pthread_mutex_unlock(&e.lock);
+	if (!finished) {
+		if (u != UI_QUIT_RUNNING && u < 0)
+			fprintf(stderr, "note: the dashboard could not start (%s); the run goes on "
+				"headless\n", ss_err_last());
+		else
+			pipeline_request_stop();
+	}
+	pthread_join(e.tid, NULL);
+	pthread_mutex_destroy(&e.lock);
+	pthread_cond_destroy(&e.cond);
+	int r = e.status;
+	if (r < 0) {
+		error("run %s: %s", rc->run_id, e.error ? e.error : "failed");
+		if (r == SS_ESTOPPED)
+			fprintf(stderr, "run the same command again to resume run %s\n", rc->run_id);
+		free(e.error);
+		return exit_of(r);
+	}
+	free(e.error);
+	run_print_summary(rc, stdout);
+	return EXIT_OK;
+}
+
+int run_execute(struct run_ctx *rc, int dashboard)
 {
 	int busy = run_busy(rc);
 	if (busy) {
 		error("run '%s' is being executed by process %d; 'skillsmith watch %s' follows it",
 		      rc->run_id, busy, rc->run_id);
 		return EXIT_CHECK;
+	}
+	if (dashboard) {
+		if (ui_run_attach && isatty(0) && isatty(1))
+			return run_with_dashboard(rc);
+		fprintf(stderr, "note: no dashboard (%s); running headless\n",
+			ui_run_attach ? "not a terminal" : "not in this build");
 	}
 	if (!rc->quiet)
 		fprintf(stderr, "%s run %s in %s\n", rc->created ? "starting" : "resuming",
@@ -111,8 +216,6 @@ int cmd_run(int argc, char **argv)
 		cli_usage("run");
 		return EXIT_INPUT;
 	}
-	if (!headless)
-		fprintf(stderr, "note: the dashboard is not available in this build; running headless\n");
 	opt.headless = 1;
 	struct run_ctx *rc = NULL;
 	int r = run_ctx_start(&rc, config, &opt);
@@ -127,7 +230,7 @@ int cmd_run(int argc, char **argv)
 		run_print_summary(rc, stdout);
 		code = EXIT_OK;
 	} else {
-		code = run_execute(rc);
+		code = run_execute(rc, !headless);
 	}
 	run_ctx_free(rc);
 	return code;

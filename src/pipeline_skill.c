@@ -5,6 +5,7 @@
 #include "pipeline_int.h"
 #include "skillsmith/common.h"
 #include "skillsmith/buf.h"
+#include "skillsmith/skill.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -80,7 +81,7 @@ static char *title_of(const char *name)
 	return t;
 }
 
-char *pl_skill_render(const cJSON *skill, int round, char **name_out)
+static char *render_local(const cJSON *skill, int round, char **name_out)
 {
 	struct buf b = BUF_INIT;
 	char *name = skill_name(cJSON_GetStringValue(cJSON_GetObjectItem(skill, "name")));
@@ -105,4 +106,29 @@ char *pl_skill_render(const cJSON *skill, int round, char **name_out)
 	else
 		free(name);
 	return buf_detach(&b, NULL);
+}
+
+/*
+ * The shared renderer of skill.h (front matter, title, "## Context",
+ * "## Success patterns", "## Failure lessons"); the local one above only
+ * when the generated skill lacks what skill_render() needs.
+ */
+char *pl_skill_render(const cJSON *skill, int round, char **name_out)
+{
+	cJSON *s = cJSON_Duplicate(skill, 1);
+	const char *nm = cJSON_GetStringValue(cJSON_GetObjectItem(s, "name"));
+	char *name = skill_slug(nm && *nm ? nm : "task-skill");
+	cJSON_DeleteItemFromObject(s, "name");
+	cJSON_AddStringToObject(s, "name", name);
+	char *md = skill_render(s, 0);
+	cJSON_Delete(s);
+	if (!md) {
+		free(name);
+		return render_local(skill, round, name_out);
+	}
+	if (name_out)
+		*name_out = name;
+	else
+		free(name);
+	return md;
 }

@@ -253,6 +253,24 @@ cleanup:
 	return r;
 }
 
+/* The API keys a run needs are in the environment (before anything is created). */
+static int check_keys(const struct config *cfg)
+{
+	const char *used[3] = { cfg->agent.m.provider, cfg->optimizer.provider,
+				cfg->embed_kind && !strcmp(cfg->embed_kind, "api") ? cfg->embed_provider : NULL };
+	for (int i = 0; i < 3; i++) {
+		struct provider_config *p = used[i] ? config_provider((struct config *)cfg, used[i]) : NULL;
+		if (p && p->api_key_env && *p->api_key_env) {
+			const char *v = getenv(p->api_key_env);
+			if (!v || !*v)
+				return ss_err_set(SS_EINPUT, "%s: providers.%s.api_key_env: the environment "
+						  "variable '%s' is not set", cfg->path, p->name,
+						  p->api_key_env);
+		}
+	}
+	return 0;
+}
+
 int run_ctx_start(struct run_ctx **out, const char *config_path, const struct run_options *opt)
 {
 	struct run_options defaults = RUN_OPTIONS_INIT;
@@ -292,6 +310,8 @@ int run_ctx_start(struct run_ctx **out, const char *config_path, const struct ru
 			       config_path);
 		goto fail;
 	}
+	if ((r = check_keys(rc->cfg)) < 0)
+		goto fail;
 	tasks_text = ss_read_file(rc->cfg->tasks, NULL);
 	if (!tasks_text) {
 		r = ss_err_prefix(SS_EINPUT, "%s: tasks", config_path);

@@ -147,9 +147,12 @@ int run_set_stage(struct run_ctx *rc, const char *stage, int round);
 /*
  * For the commands: refuse if another live process executes the run, then
  * run it with signals routed to a clean stop, print the report on stdout.
- * Returns an exit code (0, 3 provider / budget, 130 stopped, ...).
+ * With `dashboard` (and a terminal) the engine runs on its own thread
+ * while ui_run_attach() shows the run; quitting the dashboard early stops
+ * the run cleanly (resumable).  Returns an exit code (0, 3 provider or
+ * budget, 130 stopped, ...).
  */
-int run_execute(struct run_ctx *rc);
+int run_execute(struct run_ctx *rc, int dashboard);
 
 /* Print the short final summary (status, gate, test delta, usage) to `fp`. */
 void run_print_summary(struct run_ctx *rc, FILE *fp);
