@@ -20,6 +20,7 @@
 #include "skillsmith/cli.h"
 #include "skillsmith/common.h"
 #include "skillsmith/buf.h"
+#include "skillsmith/skill.h"
 #include "skillsmith/store.h"
 #include "skillsmith/vcs.h"
 
@@ -116,88 +117,61 @@ static void describe_gain(struct buf *b, const struct selection *s)
 }
 
 /* ------------------------------------------------------------------ */
-/* The skill name from SKILL.md when the candidate has no commit.       */
-
-static char *front_matter_value(const char *md, const char *key)
-{
-	size_t klen = strlen(key);
-	if (strncmp(md, "---", 3))
-		return NULL;
-	const char *p = strchr(md, '\n');
-	while (p && *++p) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n >= 3 && !strncmp(p, "---", 3))
-			return NULL;
-		if (n > klen && !strncmp(p, key, klen) && p[klen] == ':') {
-			struct buf v = BUF_INIT;
-			buf_add(&v, p + klen + 1, n - klen - 1);
-			buf_trim(&v);
-			if (v.len >= 2 && (v.buf[0] == '"' || v.buf[0] == '\'') &&
-			    v.buf[v.len - 1] == v.buf[0]) {
-				memmove(v.buf, v.buf + 1, v.len - 2);
-				buf_setlen(&v, v.len - 2);
-			}
-			return buf_detach(&v, NULL);
-		}
-		p = e;
-	}
-	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
 /* Validation                                                          */
 
-/*
- * Check the written folder as an Agent Skills folder.  The one place the
- * export validates: it becomes the shared skill validator once that is
- * available.  Returns 0, or SS_EINPUT with every problem in the message.
- */
-static int validate_export(const char *dir)
+/* The name a SKILL.md gives itself (malloc'd), or NULL. */
+static char *skill_md_name(const char *md)
 {
-	char *path = xasprintf("%s/SKILL.md", dir);
-	char *md = ss_read_file(path, NULL);
-	char *folder = xstrdup(dir), *base = basename(folder);
-	char *name = NULL, *desc = NULL;
-	struct buf why = BUF_INIT;
+	struct skill s;
+	char *name = NULL;
+	skill_parse(&s, md, strlen(md), "SKILL.md", NULL, NULL);
+	if (s.name && *s.name)
+		name = xstrdup(s.name);
+	skill_release(&s);
+	return name;
+}
 
-	if (!md) {
-		buf_addf(&why, "%s: missing", path);
-		goto done;
+/* `line` with the staging folder `from` shown as the final `to`. */
+static void add_renamed(struct buf *b, const char *line, const char *from, const char *to)
+{
+	size_t n = strlen(from);
+	const char *p;
+	while ((p = strstr(line, from))) {
+		buf_add(b, line, (size_t)(p - line));
+		buf_adds(b, to);
+		line = p + n;
 	}
-	if (strncmp(md, "---\n", 4)) {
-		buf_addf(&why, "%s:1: front matter must start with '---'", path);
-		goto done;
+	buf_adds(b, line);
+}
+
+/*
+ * Validate the written folder `stage` (to become `target`) as an Agent
+ * Skills folder with the shared validator.  Warnings are printed; errors
+ * return SS_EINPUT with every violation in the message.
+ */
+static int validate_export(const char *stage, const char *target)
+{
+	struct skill_report rep = SKILL_REPORT_INIT;
+	struct buf why = BUF_INIT, line = BUF_INIT;
+	int rc = skill_validate(stage, &rep);
+	for (int i = 0; i < rep.nr; i++) {
+		char *is = skill_issue_format(&rep.v[i]);
+		buf_reset(&line);
+		add_renamed(&line, is, stage, target);
+		free(is);
+		if (rep.v[i].severity == SKILL_WARNING) {
+			warning("%s", line.buf);
+		} else {
+			if (why.len)
+				buf_adds(&why, "; ");
+			buf_add(&why, line.buf, line.len);
+		}
 	}
-	name = front_matter_value(md, "name");
-	desc = front_matter_value(md, "description");
-	if (!name || !*name)
-		buf_addf(&why, "%s: field 'name' is required", path);
-	else if (strcmp(name, base))
-		buf_addf(&why, "%s: field 'name' is '%s' but the folder is '%s'", path, name, base);
-	else {
-		size_t n = strlen(name);
-		int ok = n <= 64 && name[0] != '-' && name[n - 1] != '-' && !strstr(name, "--");
-		for (size_t i = 0; ok && i < n; i++)
-			ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-			     name[i] == '-';
-		if (!ok)
-			buf_addf(&why, "%s: field 'name' must be 1-64 characters of a-z, 0-9 "
-				 "and single hyphens", path);
-	}
-	if (!desc || !*desc)
-		buf_addf(&why, "%s%s: field 'description' is required", why.len ? "; " : "", path);
-	else if (strlen(desc) > 1024)
-		buf_addf(&why, "%s%s: field 'description' is longer than 1024 characters",
-			 why.len ? "; " : "", path);
-done:
-	free(name);
-	free(desc);
-	free(md);
-	free(folder);
-	free(path);
-	int rc = why.len ? ss_err_set(SS_EINPUT, "%s", why.buf) : 0;
+	if (rc < 0 || rep.errors)
+		rc = ss_err_set(SS_EINPUT, "%s", why.len ? why.buf : ss_err_last());
+	skill_report_release(&rep);
 	buf_release(&why);
+	buf_release(&line);
 	return rc;
 }
 
@@ -265,7 +239,7 @@ static int write_skill(struct vcs *v, const struct selection *sel, const char *n
 	}
 	if (rc < 0)
 		goto cleanup;
-	if ((rc = validate_export(stage)) < 0) {
+	if ((rc = validate_export(stage, target)) < 0) {
 		ss_err_prefix(SS_EINPUT, "the skill of run '%s' is not a valid Agent Skills folder",
 			      sel->run);
 		goto cleanup;
@@ -393,7 +367,7 @@ int cmd_export(int argc, char **argv)
 			goto cleanup;
 		}
 	} else {
-		name = front_matter_value(sel.body, "name");
+		name = skill_md_name(sel.body);
 		if (!name || !*name) {
 			error("export: run %s round %d has no commit and its SKILL.md names no "
 			      "skill", run, sel.round);

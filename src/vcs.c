@@ -526,12 +526,18 @@ static int cas_update(git_oid *out, struct vcs *v, const char *refname, const ch
 			git_oid_cpy(out, &new_oid);
 			return 0;
 		}
-		if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS && rc != GIT_ELOCKED)
-			return git_fail(rc, "skills: cannot update '%s'", refname);
+		/*
+		 * Moved (EMODIFIED, EEXISTS) or locked by someone else: try
+		 * again from the new tip.  Other failures are retried too: a
+		 * user's `git pack-refs` removes empty ref folders while
+		 * libgit2 creates its lock file in one (ENOENT); a lasting
+		 * failure still ends the loop with libgit2's message.
+		 */
+		if (attempt + 1 == VCS_RETRIES)
+			break;
 		short_wait(attempt);
 	}
-	return git_fail(rc, "skills: '%s' kept moving; gave up after %d attempts",
-			refname, VCS_RETRIES);
+	return git_fail(rc, "skills: cannot update '%s' (%d attempts)", refname, VCS_RETRIES);
 }
 
 struct commit_job {
@@ -718,13 +724,23 @@ int vcs_tag_selected(char *oid_out, struct vcs *v, const char *run_id,
 			 active ? "active" : "deprecated");
 	if (msg.len && msg.buf[msg.len - 1] != '\n')
 		buf_addch(&msg, '\n');
-	rc = git_tag_create(&oid, v->repo, name, (const git_object *)c, sig, msg.buf, 1);
+	for (int attempt = 0; attempt < VCS_RETRIES; attempt++) {
+		rc = git_tag_create(&oid, v->repo, name, (const git_object *)c, sig, msg.buf, 1);
+		if (rc == 0 || attempt + 1 == VCS_RETRIES)
+			break;
+		short_wait(attempt); /* locked or racing a pack-refs: see cas_update() */
+	}
 	if (rc < 0) {
 		rc = git_fail(rc, "skills: cannot tag '%s'", name);
 		goto cleanup;
 	}
 	/* One verdict per run: drop the opposite tag of an earlier selection. */
-	rc = git_tag_delete(v->repo, other);
+	for (int attempt = 0; attempt < VCS_RETRIES; attempt++) {
+		rc = git_tag_delete(v->repo, other);
+		if (rc == 0 || rc == GIT_ENOTFOUND || attempt + 1 == VCS_RETRIES)
+			break;
+		short_wait(attempt);
+	}
 	if (rc < 0 && rc != GIT_ENOTFOUND) {
 		rc = git_fail(rc, "skills: cannot remove the old tag '%s'", other);
 		goto cleanup;
@@ -764,9 +780,9 @@ int vcs_note(struct vcs *v, const char *commit, const char *json, int64_t time)
 	for (int attempt = 0; attempt < VCS_RETRIES; attempt++) {
 		rc = git_note_create(&note, v->repo, VCS_NOTES_REF, sig, sig,
 				     git_commit_id(c), json ? json : "{}", 1);
-		if (rc != GIT_EMODIFIED && rc != GIT_ELOCKED && rc != GIT_EEXISTS)
+		if (rc == 0 || attempt + 1 == VCS_RETRIES)
 			break;
-		short_wait(attempt);
+		short_wait(attempt); /* moved or locked: see cas_update() */
 	}
 	if (rc < 0)
 		rc = git_fail(rc, "skills: cannot write the note of '%s'", commit);

@@ -373,7 +373,7 @@ static void vcs__concurrent_user_git_loses_nothing(void **state)
 
 	char *out = sh(&st, "git -C '%s/skills' rev-list --count run/r1 && "
 		       "git -C '%s/skills' rev-list --count run/shared && "
-		       "git -C '%s/skills' rev-list --count master", ws, ws, ws);
+		       "git -C '%s/skills' rev-list --count HEAD", ws, ws, ws);
 	char *want = xasprintf("%d\n%d\n7\n", ROUNDS, 2 * ROUNDS);
 	assert_string_equal(out, want);
 	free(want);
@@ -381,6 +381,54 @@ static void vcs__concurrent_user_git_loses_nothing(void **state)
 	out = sh(&st, "git -C '%s/skills' log --format=%%s run/r1 | sed -n '1p;$p'", ws);
 	assert_string_equal(out, "round 24: G=+23 (24 repairs, 1 regression) on 40\n"
 			    "round 1: G=0 (1 repair, 1 regression) on 40\n");
+	free(out);
+	out = sh(&st, "git -C '%s/skills' fsck --strict 2>&1", ws);
+	assert_int_equal(st, 0);
+	free(out);
+	free(ws);
+}
+
+/* The user has the run branch checked out and commits on it meanwhile. */
+static void vcs__user_commits_on_run_branch_are_kept(void **state)
+{
+	char *ws = tmp_ws("userbranch");
+	struct vcs *v;
+	char oid[VCS_OID_HEXSZ + 1];
+	int st;
+	enum { ROUNDS = 16 };
+
+	assert_int_equal(vcs_open(&v, ws), 0);
+	commit_round(v, "r1", 1, skill_v1, 1, 1, 0, oid);
+	char *out = sh(&st, "git -C '%s/skills' checkout -q run/r1", ws);
+	assert_int_equal(st, 0);
+	free(out);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* git refuses a commit whose branch moved under it ("cannot lock
+		 * ref"): that commit is not made; count the ones that are. */
+		char *cmd = xasprintf("cd '%s/skills' && for i in 1 2 3 4 5 6 7 8; do "
+				      GITU "commit -q --allow-empty -m \"user $i\" 2>/dev/null && "
+				      "echo $i >> ../user-ok; done; true", ws);
+		_exit(system(cmd) == 0 ? 0 : 1);
+	}
+	for (int i = 2; i <= ROUNDS; i++) {
+		char *md = xasprintf("%s\nround %d\n", skill_v1, i);
+		commit_round(v, "r1", i, md, i, i, 0, oid);
+		free(md);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	vcs_close(v);
+	/* Every candidate and every user commit is on the branch, in one line. */
+	out = sh(&st, "cd '%s/skills' && git log --format=%%s run/r1 | grep -c '^round' && "
+		 "git log --format=%%s run/r1 | grep -c '^user' && git rev-list --merges --count run/r1", ws);
+	char *ok = sh(&st, "cat '%s/user-ok' 2>/dev/null | wc -l", ws);
+	char *want = xasprintf("%d\n%d\n0\n", ROUNDS, atoi(ok));
+	free(ok);
+	assert_string_equal(out, want);
+	free(want);
 	free(out);
 	out = sh(&st, "git -C '%s/skills' fsck --strict 2>&1", ws);
 	assert_int_equal(st, 0);
@@ -650,6 +698,7 @@ int main(void)
 		cmocka_unit_test(vcs__existing_dirty_repo_is_untouched),
 		cmocka_unit_test(vcs__checked_out_run_branch_keeps_work_tree),
 		cmocka_unit_test(vcs__concurrent_user_git_loses_nothing),
+		cmocka_unit_test(vcs__user_commits_on_run_branch_are_kept),
 		cmocka_unit_test(vcs__tag_and_note),
 		cmocka_unit_test(vcs__diff_matches_git),
 		cmocka_unit_test(vcs__log_parses_trailers),
