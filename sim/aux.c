@@ -777,12 +777,49 @@ static int value_after(const char *text, const char *key, char *out, size_t n, i
 	return len ? 0 : -1;
 }
 
+/* Copy the trimmed text of `s` (up to a line end when `line`) into out[n]. */
+static void trimmed(const char *s, int line, char *out, size_t n)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '*')
+		s++;
+	size_t len = line ? strcspn(s, "\n\r") : strlen(s);
+	while (len && strchr(" \t\n\r.*", s[len - 1]))
+		len--;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+}
+
+/*
+ * The judge: the engine sends "## Reference answer" and "## Answer to
+ * judge" sections; the answer is the text after its last "Answer:", or
+ * the whole section.  Other layouts fall back to "expected" / "Answer:".
+ */
 static cJSON *role_judge(const char *text)
 {
-	char ans[128], exp[128];
+	char ans[128] = "", exp[128] = "";
 	cJSON *o = cJSON_CreateObject();
-	int have_ans = value_after(text, "Answer:", ans, sizeof(ans), 1) == 0;
-	int have_exp = value_after(text, "expected", exp, sizeof(exp), 0) == 0;
+	const char *ref = sim_strcasestr(text, "## Reference answer");
+	const char *sec = sim_strcasestr(text, "## Answer to judge");
+	int have_ans, have_exp;
+	if (ref)
+		trimmed(ref + strlen("## Reference answer"), 1, exp, sizeof(exp));
+	else
+		value_after(text, "expected", exp, sizeof(exp), 0);
+	if (sec) {
+		const char *a = sec, *q;
+		for (q = sim_strcasestr(sec, "Answer:"); q; q = sim_strcasestr(q + 1, "Answer:"))
+			a = q;
+		if (a != sec)
+			trimmed(a + 7, 1, ans, sizeof(ans));
+		else
+			trimmed(sec + strlen("## Answer to judge"), 0, ans, sizeof(ans));
+	} else {
+		value_after(text, "Answer:", ans, sizeof(ans), 1);
+	}
+	have_ans = ans[0] != '\0';
+	have_exp = exp[0] != '\0';
 	int pass = have_ans && have_exp && !strcasecmp(ans, exp);
 	char *why;
 	if (have_ans && have_exp)

@@ -424,6 +424,23 @@ static void sim__case_analysis_and_feedback_find_the_overgeneral_rule(void **sta
 	free(sug);
 }
 
+static void sim__judge_compares_the_final_answer_with_the_reference(void **state)
+{
+	cJSON *o = aux("judge", "## Task\nHow many days?\n\n## Reference answer\n26\n\n"
+		       "## Answer to judge\nThe difference is 26 days.\nAnswer: 26\n", 0);
+	assert_string_equal(field(o, "verdict"), "pass");
+	assert_true(cJSON_GetObjectItemCaseSensitive(o, "score")->valuedouble == 1.0);
+	cJSON_Delete(o);
+	o = aux("judge", "## Task\nWhich weekday?\n\n## Reference answer\nMonday\n\n"
+		"## Answer to judge\nanswer: tuesday\n", 0);
+	assert_string_equal(field(o, "verdict"), "fail");
+	cJSON_Delete(o);
+	o = aux("judge", "## Task\nWhich weekday?\n\n## Reference answer\nMonday\n\n"
+		"## Answer to judge\n monday.\n", 0);
+	assert_string_equal(field(o, "verdict"), "pass");
+	cJSON_Delete(o);
+}
+
 static void sim__contrast_compares_the_task_types(void **state)
 {
 	cJSON *o = aux("contrast", "DATA:\n{\"failure\": {\"type\": \"count\", \"output\": "
@@ -499,6 +516,7 @@ int main(void)
 		cmocka_unit_test(sim__generation_sometimes_overgeneralises),
 		cmocka_unit_test(sim__refinement_follows_the_feedback),
 		cmocka_unit_test(sim__case_analysis_and_feedback_find_the_overgeneral_rule),
+		cmocka_unit_test(sim__judge_compares_the_final_answer_with_the_reference),
 		cmocka_unit_test(sim__contrast_compares_the_task_types),
 		cmocka_unit_test(sim__embeddings_group_texts_by_trap),
 		cmocka_unit_test(sim__latency_specs_parse_and_sample),
