@@ -68,6 +68,27 @@ struct attempt {
 
 enum call_state { CS_QUEUED, CS_RUNNING, CS_WAITING };
 
+/* An llm_calls row (and its attempts) not yet written. */
+struct call_row {
+	int64_t id;
+	char *stage, *role, *model, *error;
+	const char *provider, *status;
+	char hash[65];
+	int http_status, attempts, prompt, completion, cached;
+	double cost;
+	int64_t latency, created;
+	struct attempt *att;
+	size_t nr_att;
+};
+
+/* An llm_cache row not yet written. */
+struct cache_row {
+	char hash[65];
+	char *json;
+	int prompt, completion;
+	int64_t created;
+};
+
 struct call {
 	struct llm *L;
 	struct prov *P;
@@ -129,9 +150,16 @@ struct llm {
 	size_t nr_pool, alloc_pool;
 	sqlite3_stmt *q_call, *q_att, *q_cache_get, *q_cache_put;
 	int trace;
+	struct call_row *rows;
+	size_t nr_rows, alloc_rows;
+	struct cache_row *cache_rows;
+	size_t nr_cache_rows, alloc_cache_rows;
+	int64_t rows_since;        /* when the oldest unwritten row was made, 0: none */
+	int64_t next_call_id;
 };
 
 static void dispatch(struct prov *P);
+static char *cache_json(const struct call *c);
 static void finish_err(struct call *c, int status, const char *err);
 
 /* ---- redaction ----------------------------------------------------------- */
@@ -485,56 +513,174 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-/* Insert the llm_calls row and the failed attempts; returns the row id. */
+/*
+ * Accounting rows are written behind: kept in memory and flushed in one
+ * transaction when the client goes idle, 20 ms after the first unwritten
+ * row, or at 256 rows, so a busy client does not pay a commit per call.
+ * Row ids are handed out here (after the store's largest), so the callback
+ * already knows its call_id.  A kill loses at most the last 20 ms of rows.
+ */
+#define FLUSH_MS 20
+#define FLUSH_ROWS 256
+
 static int64_t record_call(struct call *c, const char *status, const char *error,
 			   double cost, int64_t latency)
 {
 	struct llm *L = c->L;
-	int64_t id = 0;
-	if (!L->q_call)
+	if (!L->st)
 		return 0;
+	ALLOC_GROW(L->rows, L->nr_rows + 1, L->alloc_rows);
+	struct call_row *r = &L->rows[L->nr_rows++];
+	memset(r, 0, sizeof(*r));
+	r->id = ++L->next_call_id;
+	r->stage = xstrdup(c->stage);
+	r->role = xstrdup(c->role);
+	r->provider = c->P->pc->name;
+	r->model = xstrdup(c->model);
+	memcpy(r->hash, c->hash, sizeof(r->hash));
+	r->status = status;
+	r->http_status = (int)c->http_status;
+	r->attempts = c->attempts;
+	r->prompt = c->acc.prompt;
+	r->completion = c->acc.completion;
+	r->cached = c->acc.cached;
+	r->cost = cost;
+	r->latency = latency;
+	r->error = error ? xstrdup(error) : NULL;
+	r->created = ss_wall_s();
+	r->att = c->att;
+	r->nr_att = c->nr_att;
+	c->att = NULL;
+	c->nr_att = c->alloc_att = 0;
+	if (!L->rows_since)
+		L->rows_since = ss_now_ms();
+	return r->id;
+}
+
+static void record_cache(struct call *c)
+{
+	struct llm *L = c->L;
+	ALLOC_GROW(L->cache_rows, L->nr_cache_rows + 1, L->alloc_cache_rows);
+	struct cache_row *r = &L->cache_rows[L->nr_cache_rows++];
+	memcpy(r->hash, c->hash, sizeof(r->hash));
+	r->json = cache_json(c);
+	r->prompt = c->acc.prompt;
+	r->completion = c->acc.completion;
+	r->created = ss_wall_s();
+	if (!L->rows_since)
+		L->rows_since = ss_now_ms();
+}
+
+static int insert_call_row(struct llm *L, const struct call_row *r, int with_id)
+{
 	sqlite3_stmt *s = L->q_call;
 	sqlite3_reset(s);
-	bind_text(s, 1, L->run_id);
-	bind_text(s, 2, c->stage);
-	bind_text(s, 3, c->role);
-	bind_text(s, 4, c->P->pc->name);
-	bind_text(s, 5, c->model);
-	bind_text(s, 6, c->hash);
-	bind_text(s, 7, status);
-	if (c->http_status)
-		sqlite3_bind_int(s, 8, (int)c->http_status);
+	if (with_id)
+		sqlite3_bind_int64(s, 1, r->id);
 	else
-		sqlite3_bind_null(s, 8);
-	sqlite3_bind_int(s, 9, c->attempts);
-	sqlite3_bind_int(s, 10, c->acc.prompt);
-	sqlite3_bind_int(s, 11, c->acc.completion);
-	sqlite3_bind_int(s, 12, c->acc.cached);
-	sqlite3_bind_double(s, 13, cost);
-	sqlite3_bind_int64(s, 14, latency);
-	bind_text(s, 15, error);
-	sqlite3_bind_int64(s, 16, ss_wall_s());
-	if (sqlite3_step(s) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(L->st->db);
+		sqlite3_bind_null(s, 1);
+	bind_text(s, 2, L->run_id);
+	bind_text(s, 3, r->stage);
+	bind_text(s, 4, r->role);
+	bind_text(s, 5, r->provider);
+	bind_text(s, 6, r->model);
+	bind_text(s, 7, r->hash);
+	bind_text(s, 8, r->status);
+	if (r->http_status)
+		sqlite3_bind_int(s, 9, r->http_status);
+	else
+		sqlite3_bind_null(s, 9);
+	sqlite3_bind_int(s, 10, r->attempts);
+	sqlite3_bind_int(s, 11, r->prompt);
+	sqlite3_bind_int(s, 12, r->completion);
+	sqlite3_bind_int(s, 13, r->cached);
+	sqlite3_bind_double(s, 14, r->cost);
+	sqlite3_bind_int64(s, 15, r->latency);
+	bind_text(s, 16, r->error);
+	sqlite3_bind_int64(s, 17, r->created);
+	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	for (size_t i = 0; id && i < c->nr_att; i++) {
-		sqlite3_stmt *a = L->q_att;
-		sqlite3_reset(a);
-		sqlite3_bind_int64(a, 1, id);
-		sqlite3_bind_int(a, 2, (int)i + 1);
-		if (c->att[i].http_status)
-			sqlite3_bind_int(a, 3, c->att[i].http_status);
-		else
-			sqlite3_bind_null(a, 3);
-		bind_text(a, 4, c->att[i].error);
-		if (c->att[i].wait_ms >= 0)
-			sqlite3_bind_int64(a, 5, c->att[i].wait_ms);
-		else
-			sqlite3_bind_null(a, 5);
-		sqlite3_step(a);
-		sqlite3_reset(a);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void free_rows(struct llm *L)
+{
+	for (size_t i = 0; i < L->nr_rows; i++) {
+		struct call_row *r = &L->rows[i];
+		free(r->stage);
+		free(r->role);
+		free(r->model);
+		free(r->error);
+		for (size_t k = 0; k < r->nr_att; k++)
+			free(r->att[k].error);
+		free(r->att);
 	}
-	return id;
+	for (size_t i = 0; i < L->nr_cache_rows; i++)
+		free(L->cache_rows[i].json);
+	L->nr_rows = L->nr_cache_rows = 0;
+	L->rows_since = 0;
+}
+
+/* Write the pending rows in one transaction; kept for later if the store is busy. */
+static void flush_rows(struct llm *L)
+{
+	if (!L->st || (!L->nr_rows && !L->nr_cache_rows))
+		return;
+	if (store_begin(L->st) < 0)
+		return;
+	for (size_t i = 0; i < L->nr_cache_rows; i++) {
+		struct cache_row *r = &L->cache_rows[i];
+		sqlite3_stmt *s = L->q_cache_put;
+		sqlite3_reset(s);
+		bind_text(s, 1, r->hash);
+		bind_text(s, 2, r->json);
+		sqlite3_bind_int(s, 3, r->prompt);
+		sqlite3_bind_int(s, 4, r->completion);
+		sqlite3_bind_int64(s, 5, r->created);
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	for (size_t i = 0; i < L->nr_rows; i++) {
+		struct call_row *r = &L->rows[i];
+		int64_t id = r->id;
+		if (insert_call_row(L, r, 1) < 0) {
+			/* another writer took the id: keep the row under a new one */
+			if (insert_call_row(L, r, 0) < 0)
+				continue;
+			id = sqlite3_last_insert_rowid(L->st->db);
+		}
+		for (size_t k = 0; k < r->nr_att; k++) {
+			sqlite3_stmt *a = L->q_att;
+			sqlite3_reset(a);
+			sqlite3_bind_int64(a, 1, id);
+			sqlite3_bind_int(a, 2, (int)k + 1);
+			if (r->att[k].http_status)
+				sqlite3_bind_int(a, 3, r->att[k].http_status);
+			else
+				sqlite3_bind_null(a, 3);
+			bind_text(a, 4, r->att[k].error);
+			if (r->att[k].wait_ms >= 0)
+				sqlite3_bind_int64(a, 5, r->att[k].wait_ms);
+			else
+				sqlite3_bind_null(a, 5);
+			sqlite3_step(a);
+			sqlite3_reset(a);
+		}
+	}
+	if (store_commit(L->st) < 0) {
+		store_rollback(L->st);
+		return;
+	}
+	free_rows(L);
+}
+
+static void maybe_flush(struct llm *L)
+{
+	if (!L->rows_since)
+		return;
+	if (L->pending == 0 || L->nr_rows + L->nr_cache_rows >= FLUSH_ROWS ||
+	    ss_now_ms() - L->rows_since >= FLUSH_MS)
+		flush_rows(L);
 }
 
 /* ---- results ------------------------------------------------------------- */
@@ -766,22 +912,9 @@ static void finish_ok(struct call *c)
 	int total = c->acc.prompt + c->acc.completion;
 
 	if (L->st) {
-		store_begin(L->st);
-		if (c->use_cache) {
-			char *js = cache_json(c);
-			sqlite3_stmt *s = L->q_cache_put;
-			sqlite3_reset(s);
-			bind_text(s, 1, c->hash);
-			sqlite3_bind_text(s, 2, js, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int(s, 3, c->acc.prompt);
-			sqlite3_bind_int(s, 4, c->acc.completion);
-			sqlite3_bind_int64(s, 5, ss_wall_s());
-			sqlite3_step(s);
-			sqlite3_reset(s);
-			free(js);
-		}
+		if (c->use_cache)
+			record_cache(c);
 		id = record_call(c, "ok", NULL, cost, latency);
-		store_commit(L->st);
 	}
 	struct llm_usage *u = stage_usage(L, c->stage);
 	u->calls++;
@@ -804,11 +937,8 @@ static void finish_cached(struct call *c)
 {
 	struct llm *L = c->L;
 	int64_t id = 0;
-	if (L->st) {
-		store_begin(L->st);
+	if (L->st)
 		id = record_call(c, "cached", NULL, 0, 0);
-		store_commit(L->st);
-	}
 	struct llm_usage *u = stage_usage(L, c->stage);
 	u->calls++;
 	u->cached_calls++;
@@ -820,11 +950,8 @@ static void finish_err(struct call *c, int status, const char *err)
 	struct llm *L = c->L;
 	int64_t id = 0;
 	char *msg = llm_redact(err, c->P->key);
-	if (L->st && c->attempts > 0) {
-		store_begin(L->st);
+	if (L->st && c->attempts > 0)
 		id = record_call(c, "error", msg, 0, ss_now_ms() - c->t0);
-		store_commit(L->st);
-	}
 	stage_usage(L, c->stage)->errors++;
 	deliver(c, status, msg, 0, id);
 	free(msg);
@@ -1227,6 +1354,9 @@ static int cache_lookup(struct call *c)
 	struct llm *L = c->L;
 	sqlite3_stmt *s = L->q_cache_get;
 	int found = 0;
+	for (size_t i = L->nr_cache_rows; i-- > 0;)
+		if (!memcmp(L->cache_rows[i].hash, c->hash, sizeof(c->hash)))
+			return load_cached(c, L->cache_rows[i].json) == 0;
 	sqlite3_reset(s);
 	sqlite3_bind_text(s, 1, c->hash, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -1280,6 +1410,7 @@ static void tick_cb(void *payload)
 	struct llm *L = payload;
 	if (L->stop_req && L->calls)
 		flush_waiting(L, SS_ESTOPPED, "stopped", 1);
+	maybe_flush(L);
 }
 
 static sqlite3_stmt *prep(struct llm *L, const char *sql)
@@ -1314,10 +1445,10 @@ int llm_new(struct llm **out, const struct config *cfg, struct store *st,
 	}
 	curl_multi_setopt(loop_multi(L->loop), CURLMOPT_MAXCONNECTS, (long)total_conc + 8);
 	if (st) {
-		L->q_call = prep(L, "INSERT INTO llm_calls (run_id, stage, role, provider, model,"
+		L->q_call = prep(L, "INSERT INTO llm_calls (id, run_id, stage, role, provider, model,"
 				 " request_hash, status, http_status, attempts, prompt_tokens,"
 				 " completion_tokens, cached_tokens, cost, latency_ms, error, created_at)"
-				 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+				 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 		L->q_att = prep(L, "INSERT OR REPLACE INTO llm_attempts (call_id, attempt, http_status,"
 				" error, wait_ms) VALUES (?,?,?,?,?)");
 		L->q_cache_get = prep(L, "SELECT response FROM llm_cache WHERE hash = ?");
@@ -1327,6 +1458,10 @@ int llm_new(struct llm **out, const struct config *cfg, struct store *st,
 			rc = ss_err_prefix(SS_ERR, "llm: ");
 			goto fail;
 		}
+		sqlite3_stmt *mx = store_prepare(st, "SELECT coalesce(max(id), 0) FROM llm_calls");
+		if (mx && sqlite3_step(mx) == SQLITE_ROW)
+			L->next_call_id = sqlite3_column_int64(mx, 0);
+		sqlite3_finalize(mx);
 		if (run_id) {
 			sqlite3_stmt *s = store_prepare(st, "SELECT coalesce(sum(prompt_tokens +"
 				" completion_tokens), 0), coalesce(sum(cost), 0) FROM llm_calls"
@@ -1373,6 +1508,10 @@ void llm_free(struct llm *L)
 		if (L->own_loop)
 			loop_free(L->loop);
 	}
+	flush_rows(L);
+	free_rows(L);
+	free(L->rows);
+	free(L->cache_rows);
 	for (size_t i = 0; i < L->nr_pool; i++)
 		curl_easy_cleanup(L->pool[i]);
 	free(L->pool);
@@ -1464,6 +1603,7 @@ int llm_wait(struct llm *L)
 		if (loop_run_once(L->loop, -1) < 0)
 			return SS_ERR;
 	}
+	flush_rows(L);
 	return L->stop_req ? SS_ESTOPPED : 0;
 }
 

@@ -825,6 +825,12 @@ static void llm__budget_cap_stops_cleanly_and_resumes(void **state)
 	assert_int_equal(x[2].status, SS_EBUDGET);
 	assert_int_equal(canned_nr_requests(f->srv), 2);
 	assert_true(llm_over_budget(f->L));
+	/* the call ids handed to the callbacks are the rows written */
+	char *q = xasprintf("SELECT count(*) FROM llm_calls WHERE status = 'ok' AND id IN (%lld, %lld)",
+			    (long long)x[0].call_id, (long long)x[1].call_id);
+	assert_int_equal(count_rows(f, q), 2);
+	free(q);
+	assert_true(x[0].call_id != x[1].call_id);
 	req.seed = 99;
 	assert_int_equal(llm_submit(f->L, &req, on_done, &x[3]), SS_EBUDGET);
 	assert_int_equal(x[3].n, 0);

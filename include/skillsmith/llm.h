@@ -36,7 +36,11 @@
  *   x-should-retry: true/false overrides.  max_retries counts retries after
  *   the first attempt.  Final error: "HTTP <status>: <provider message>", or
  *   curl's message for connection failures.  Each failed attempt is a row
- *   in llm_attempts; each call one row in llm_calls.
+ *   in llm_attempts; each call one row in llm_calls.  These rows are written
+ *   behind, in one transaction per batch: when the client goes idle, 20 ms
+ *   after the first unwritten row, at 256 rows, at the end of llm_wait()
+ *   and in llm_free() (a kill loses at most those last milliseconds).  The
+ *   call_id given to the callback is the id the row will have.
  * - Cache: sha256(base_url "\n" model "\n" body) into llm_cache; hits make
  *   no HTTP request, complete with cached = 1 and cost 0, and are recorded
  *   in llm_calls with status 'cached' (their token columns are the original
