@@ -4,6 +4,7 @@
 #include "skillsmith/attrib.h"
 #include "skillsmith/buf.h"
 #include "skillsmith/common.h"
+#include "skillsmith/skill.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -25,193 +26,25 @@ void attrib_rules_free(struct attrib_rule *rules, size_t nr)
 /* ------------------------------------------------------------------ */
 /* Splitting                                                           */
 
-struct line {
-	size_t start, end;   /* end: after the newline, or the text's end */
-	const char *s;
-	size_t len;          /* without the newline (and a CR) */
-};
-
-static int blank(const struct line *l)
-{
-	for (size_t i = 0; i < l->len; i++)
-		if (!isspace((unsigned char)l->s[i]))
-			return 0;
-	return 1;
-}
-
-static size_t indent(const struct line *l)
-{
-	size_t i = 0;
-	while (i < l->len && (l->s[i] == ' ' || l->s[i] == '\t'))
-		i++;
-	return i;
-}
-
-static int heading(const struct line *l)
-{
-	size_t i = indent(l);
-	if (i > 3 || i >= l->len || l->s[i] != '#')
-		return 0;
-	while (i < l->len && l->s[i] == '#')
-		i++;
-	return i == l->len || l->s[i] == ' ' || l->s[i] == '\t';
-}
-
-static int fence(const struct line *l)
-{
-	size_t i = indent(l);
-	return i <= 3 && l->len - i >= 3 &&
-	       (!strncmp(l->s + i, "```", 3) || !strncmp(l->s + i, "~~~", 3));
-}
-
-/* Length of a bullet marker and its space at the line's start, or 0. */
-static size_t bullet(const struct line *l)
-{
-	size_t i = indent(l);
-	if (i >= l->len)
-		return 0;
-	if (strchr("-*+", l->s[i]) && i + 1 < l->len && (l->s[i + 1] == ' ' || l->s[i + 1] == '\t'))
-		return i + 2;
-	size_t j = i;
-	while (j < l->len && isdigit((unsigned char)l->s[j]) && j - i < 9)
-		j++;
-	if (j > i && j + 1 < l->len && (l->s[j] == '.' || l->s[j] == ')') &&
-	    (l->s[j + 1] == ' ' || l->s[j + 1] == '\t'))
-		return j + 2;
-	return 0;
-}
-
-static char *heading_text(const struct line *l)
-{
-	size_t i = indent(l);
-	while (i < l->len && l->s[i] == '#')
-		i++;
-	size_t e = l->len;
-	while (e > i && (l->s[e - 1] == '#' || isspace((unsigned char)l->s[e - 1])))
-		e--;
-	while (i < e && isspace((unsigned char)l->s[i]))
-		i++;
-	return xstrndup(l->s + i, e - i);
-}
-
-static void add_text(struct buf *t, const char *s, size_t len)
-{
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (!len)
-		return;
-	if (t->len)
-		buf_addch(t, ' ');
-	buf_add(t, s, len);
-}
-
 void attrib_split(const char *body, struct attrib_rule **out, size_t *nr)
 {
-	struct line *lines = NULL;
-	size_t nl = 0, alloc_l = 0, len = strlen(body), pos = 0;
-	while (pos < len) {
-		const char *e = memchr(body + pos, '\n', len - pos);
-		size_t end = e ? (size_t)(e - body) + 1 : len;
-		ALLOC_GROW(lines, nl + 1, alloc_l);
-		struct line *l = &lines[nl++];
-		l->start = pos;
-		l->end = end;
-		l->s = body + pos;
-		l->len = (e ? (size_t)(e - body) : len) - pos;
-		if (l->len && l->s[l->len - 1] == '\r')
-			l->len--;
-		pos = end;
+	struct skill_rule *sr = NULL;
+	int n = 0;
+	skill_rules(body, &sr, &n);
+	struct attrib_rule *rules = n > 0 ? xcalloc((size_t)n, sizeof(*rules)) : NULL;
+	size_t len = strlen(body);
+	for (int i = 0; i < n; i++) {
+		rules[i].section = xstrdup(sr[i].section);
+		rules[i].text = xstrdup(sr[i].text);
+		rules[i].start = sr[i].off;
+		rules[i].end = sr[i].off + sr[i].len;
+		/* whole lines: the line break goes with the rule */
+		if (rules[i].end < len && body[rules[i].end] == '\n')
+			rules[i].end++;
 	}
-
-	struct attrib_rule *rules = NULL;
-	size_t n = 0, alloc_r = 0;
-	char *section = xstrdup("");
-	size_t i = 0;
-	/* YAML front matter */
-	if (nl && lines[0].len == 3 && !strncmp(lines[0].s, "---", 3)) {
-		for (size_t k = 1; k < nl; k++) {
-			if (lines[k].len == 3 && !strncmp(lines[k].s, "---", 3)) {
-				i = k + 1;
-				break;
-			}
-		}
-	}
-	struct buf text = BUF_INIT;
-	int open = 0;         /* a rule is being collected */
-	int prev_rule = 0;    /* a rule ended in this section (fences attach) */
-	while (i < nl) {
-		struct line *l = &lines[i];
-		if (heading(l) || blank(l)) {
-			if (open) {
-				rules[n - 1].text = buf_detach(&text, NULL);
-				open = 0;
-				prev_rule = 1;
-			}
-			if (heading(l)) {
-				free(section);
-				section = heading_text(l);
-				prev_rule = 0;
-			}
-			i++;
-			continue;
-		}
-		if (fence(l)) {
-			/* the whole block, to the closing fence */
-			size_t k = i + 1;
-			while (k < nl && !fence(&lines[k]))
-				k++;
-			size_t last = k < nl ? k : nl - 1;
-			if (open || prev_rule) {
-				if (open) {
-					rules[n - 1].text = buf_detach(&text, NULL);
-					open = 0;
-				}
-				rules[n - 1].end = lines[last].end;
-			} else {
-				ALLOC_GROW(rules, n + 1, alloc_r);
-				struct attrib_rule *r = &rules[n++];
-				memset(r, 0, sizeof(*r));
-				r->section = xstrdup(section);
-				r->start = l->start;
-				r->end = lines[last].end;
-				struct buf code = BUF_INIT;
-				for (size_t j = i + 1; j < last; j++)
-					add_text(&code, lines[j].s, lines[j].len);
-				r->text = buf_detach(&code, NULL);
-			}
-			prev_rule = 1;
-			i = last + 1;
-			continue;
-		}
-		size_t b = bullet(l);
-		if (b || !open) {
-			if (open)
-				rules[n - 1].text = buf_detach(&text, NULL);
-			ALLOC_GROW(rules, n + 1, alloc_r);
-			struct attrib_rule *r = &rules[n++];
-			memset(r, 0, sizeof(*r));
-			r->section = xstrdup(section);
-			r->start = l->start;
-			open = 1;
-		}
-		rules[n - 1].end = l->end;
-		add_text(&text, l->s + b, l->len - b);
-		i++;
-	}
-	if (open)
-		rules[n - 1].text = buf_detach(&text, NULL);
-	for (size_t k = 0; k < n; k++)
-		if (!rules[k].text)
-			rules[k].text = xstrdup("");
-	buf_release(&text);
-	free(section);
-	free(lines);
+	skill_rules_free(sr, n);
 	*out = rules;
-	*nr = n;
+	*nr = n > 0 ? (size_t)n : 0;
 }
 
 /* The body without the rules whose `drop` flag is set. */

@@ -8,6 +8,7 @@
 #include "skillsmith/buf.h"
 #include "skillsmith/common.h"
 #include "skillsmith/sanitize.h"
+#include "skillsmith/skill.h"
 #include "skillsmith/stats.h"
 #include "skillsmith/store.h"
 
@@ -24,8 +25,8 @@
 #include <sys/stat.h>
 
 #define AUDIT_MAX_FILE (1024 * 1024)  /* larger files are not scanned */
-#define BUDGET_LINES 500
-#define BUDGET_TOKENS 5000
+#define BUDGET_LINES SKILL_BODY_MAX_LINES
+#define BUDGET_TOKENS SKILL_BODY_MAX_TOKENS
 #define BLOB_MIN 200
 #define EXCERPT_BEFORE 32
 #define EXCERPT_AFTER 64
@@ -732,128 +733,57 @@ void audit_text(struct audit_report *r, const char *file,
 /* Validity                                                            */
 
 /*
- * A minimal Agent Skills check of SKILL.md until the skill module's
- * validator is in: front matter, name, description, compatibility.
+ * The skill module's issues as findings: errors are skill-invalid
+ * (medium), warnings skill-warning (low).  The body size warnings are
+ * left out: the size-lines / size-tokens checks report them.  `prefix`
+ * (may be NULL) is cut from the front of file names.
  */
-static int valid_name(const char *s)
+static void add_skill_issues(struct audit_report *r, const struct skill_report *rep,
+			     const char *prefix)
 {
-	size_t n = strlen(s);
-	if (n < 1 || n > 64 || s[0] == '-' || s[n - 1] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
-			return 0;
-		if (s[i] == '-' && s[i + 1] == '-')
-			return 0;
+	size_t pl = prefix ? strlen(prefix) : 0;
+	for (int i = 0; i < rep->nr; i++) {
+		const struct skill_issue *is = &rep->v[i];
+		if (is->severity == SKILL_WARNING && is->field && !strcmp(is->field, "body"))
+			continue;
+		const char *file = is->file ? is->file : "SKILL.md";
+		if (pl && !strncmp(file, prefix, pl) && file[pl] == '/')
+			file += pl + 1;
+		char *msg = is->field ? xasprintf("field '%s': %s", is->field, is->message)
+				      : xstrdup(is->message);
+		if (is->severity == SKILL_ERROR)
+			audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, is->line, msg, "");
+		else
+			audit_add(r, AUDIT_LOW, "skill-warning", file, is->line, msg, "");
+		free(msg);
 	}
-	return 1;
-}
-
-static char *unquote(const char *v)
-{
-	size_t n = strlen(v);
-	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-		n--;
-	while (n && (*v == ' ' || *v == '\t')) {
-		v++;
-		n--;
-	}
-	if (n >= 2 && ((v[0] == '"' && v[n - 1] == '"') || (v[0] == '\'' && v[n - 1] == '\''))) {
-		v++;
-		n -= 2;
-	}
-	return xstrndup(v, n);
 }
 
 void audit_validity(struct audit_report *r, const char *md, size_t len,
 		    const char *folder)
 {
-	const char *file = "SKILL.md";
-	if (len < 4 || strncmp(md, "---", 3) || (md[3] != '\n' && md[3] != '\r')) {
-		audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, 1,
-			  "SKILL.md must start with YAML front matter ('---')", "");
-		return;
-	}
-	char *name = NULL, *desc = NULL, *compat = NULL;
-	int lineno = 1, closed = 0, name_line = 0, desc_line = 0, compat_line = 0;
-	size_t i = md[3] == '\r' ? 5 : 4;
-	while (i < len) {
-		const char *nl = memchr(md + i, '\n', len - i);
-		size_t e = nl ? (size_t)(nl - md) : len;
-		char *line = xstrndup(md + i, e - i);
-		size_t l = strlen(line);
-		if (l && line[l - 1] == '\r')
-			line[--l] = 0;
-		lineno++;
-		i = e + 1;
-		if (!strcmp(line, "---")) {
-			closed = 1;
-			free(line);
-			break;
-		}
-		if (line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0]) {
-			char *colon = strchr(line, ':');
-			if (!colon) {
-				audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, lineno,
-					  "front matter line is not 'key: value'", line);
-			} else {
-				*colon = 0;
-				char *v = unquote(colon + 1);
-				if (!strcmp(line, "name")) {
-					free(name);
-					name = v;
-					name_line = lineno;
-				} else if (!strcmp(line, "description")) {
-					free(desc);
-					desc = v;
-					desc_line = lineno;
-				} else if (!strcmp(line, "compatibility")) {
-					free(compat);
-					compat = v;
-					compat_line = lineno;
-				} else {
-					if (strcmp(line, "license") && strcmp(line, "metadata") &&
-					    strcmp(line, "allowed-tools")) {
-						char *msg = xasprintf("unknown front matter field '%s'", line);
-						audit_add(r, AUDIT_LOW, "skill-warning", file, lineno, msg, "");
-						free(msg);
-					}
-					free(v);
-				}
-			}
-		}
-		free(line);
-	}
-	if (!closed) {
-		audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, 1,
-			  "front matter is not closed with '---'", "");
-		goto cleanup;
-	}
-	if (!name || !*name) {
-		audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, name_line ? name_line : 1,
-			  "field 'name' is missing", "");
-	} else if (!valid_name(name)) {
-		audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, name_line,
-			  "field 'name' must be 1-64 characters of a-z, 0-9 and single hyphens", name);
-	} else if (folder && strcmp(folder, name)) {
-		char *msg = xasprintf("field 'name' must match the folder name '%s'", folder);
-		audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, name_line, msg, name);
-		free(msg);
-	}
-	if (!desc || !*desc) {
-		audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, desc_line ? desc_line : 1,
-			  "field 'description' is missing", "");
-	} else if (strlen(desc) > 1024) {
-		audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, desc_line,
-			  "field 'description' is longer than 1024 characters", "");
-	}
-	if (compat && strlen(compat) > 500)
-		audit_add(r, AUDIT_MEDIUM, "skill-invalid", file, compat_line,
-			  "field 'compatibility' is longer than 500 characters", "");
-cleanup:
-	free(name);
-	free(desc);
-	free(compat);
+	struct skill s;
+	struct skill_report rep = SKILL_REPORT_INIT;
+	skill_parse(&s, md, len, "SKILL.md", folder, &rep);
+	add_skill_issues(r, &rep, NULL);
+	skill_release(&s);
+	skill_report_release(&rep);
+}
+
+/* Validity of a folder: SKILL.md and the folder layout. */
+static void audit_validity_dir(struct audit_report *r, const char *dir)
+{
+	struct skill s;
+	struct skill_report rep = SKILL_REPORT_INIT;
+	char *prefix = xstrdup(dir);
+	size_t n = strlen(prefix);
+	while (n > 1 && prefix[n - 1] == '/')
+		prefix[--n] = 0;
+	skill_read(&s, dir, &rep);
+	add_skill_issues(r, &rep, prefix);
+	skill_release(&s);
+	skill_report_release(&rep);
+	free(prefix);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1011,10 +941,7 @@ int audit_path(struct audit_report *r, const char *path)
 		free(skill_md);
 		return ss_err_set(SS_EINPUT, "'%s': no SKILL.md in the folder", path);
 	}
-	char *folder = base_name(path);
-	/* "." or a path ending in ".." has no meaningful folder name */
-	audit_validity(r, text, len, strcmp(folder, ".") && strcmp(folder, "..") ? folder : NULL);
-	free(folder);
+	audit_validity_dir(r, path);
 	free(text);
 	free(skill_md);
 

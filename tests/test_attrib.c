@@ -46,27 +46,23 @@ static void attrib__split_rules_and_sections(void **state)
 	struct attrib_rule *r;
 	size_t n;
 	attrib_split(skill, &r, &n);
-	assert_int_equal(n, 5);
-	assert_string_equal(r[0].section, "Dates");
-	assert_string_equal(r[0].text, "Questions ask for a date some days away. Answer with a letter.");
+	assert_int_equal(n, 6);
+	assert_string_equal(r[0].section, "");
+	assert_string_equal(r[0].text, "Questions ask for a date some days away.\nAnswer with a letter.");
 	assert_string_equal(r[1].section, "Success patterns");
 	assert_string_equal(r[1].text, "Rewrite the date as YYYY-MM-DD.");
-	assert_string_equal(r[2].text, "Count month lengths, February included.");
+	assert_string_equal(r[2].text, "Count month lengths,\nFebruary included.");
 	assert_string_equal(r[3].text, "Check by counting back.");
 	assert_string_equal(r[4].section, "Failure lessons");
 	assert_string_equal(r[4].text, "Never guess the weekday.");
-	/* the fenced block belongs to the rule above it */
-	assert_int_equal(r[4].end, strlen(skill));
-	/* byte ranges are whole lines */
+	/* a fenced block is a rule of its own */
+	assert_string_equal(r[5].section, "Failure lessons");
+	assert_non_null(strstr(r[5].text, "cal 2 2024"));
+	assert_int_equal(r[5].end, strlen(skill));
+	/* byte ranges are whole lines, line break included */
 	assert_int_equal(strncmp(skill + r[2].start, "- Count", 7), 0);
 	assert_int_equal(strncmp(skill + r[3].start, "1. Check", 8), 0);
-	attrib_rules_free(r, n);
-
-	/* a fenced block right after a heading is a rule of its own */
-	attrib_split("# A\n\n```\nx = 1\n```\n\nText.\n", &r, &n);
-	assert_int_equal(n, 2);
-	assert_string_equal(r[0].text, "x = 1");
-	assert_string_equal(r[1].text, "Text.");
+	assert_int_equal(r[2].end, r[3].start);
 	attrib_rules_free(r, n);
 
 	attrib_split("", &r, &n);
@@ -85,11 +81,10 @@ static void attrib__without_one_rule(void **state)
 	assert_non_null(strstr(v, "- Rewrite the date as YYYY-MM-DD.\n1. Check by counting back.\n"));
 	assert_int_equal(strlen(v), strlen(skill) - strlen("- Count month lengths,\n  February included.\n"));
 	free(v);
-	/* the last rule takes its code block with it */
-	v = attrib_without(skill, r, n, 4);
+	/* the code block goes alone; the rule above it stays */
+	v = attrib_without(skill, r, n, 5);
 	assert_null(strstr(v, "cal 2 2024"));
-	assert_null(strstr(v, "weekday"));
-	assert_non_null(strstr(v, "## Failure lessons\n"));
+	assert_non_null(strstr(v, "* Never guess the weekday.\n"));
 	free(v);
 	/* front matter is never touched */
 	for (size_t i = 0; i < n; i++) {
@@ -103,7 +98,7 @@ static void attrib__without_one_rule(void **state)
 /*
  * A planted world: 12 verification instances, the baseline solves the
  * odd ones.  Rule 1 repairs instances 0, 2, 4 and 6; rule 3 (harmful)
- * breaks instances 1 and 3; rules 0, 2 and 4 do nothing.  An outcome
+ * breaks instances 1 and 3; rules 0, 2, 4 and 5 do nothing.  An outcome
  * with a set of rules present follows from that.
  */
 #define M 12
@@ -135,15 +130,15 @@ static void attrib__planted_harmful_and_useless_rules(void **state)
 	struct attrib_rule *r;
 	size_t n;
 	attrib_split(skill, &r, &n);
-	assert_int_equal(n, 5);
-	unsigned char all[5] = { 1, 1, 1, 1, 1 };
+	assert_int_equal(n, 6);
+	unsigned char all[6] = { 1, 1, 1, 1, 1, 1 };
 	struct paired_counts full = counts_vs_base(all);
 	assert_int_equal(stats_net_gain(&full), 4 - 2);
 
-	struct attrib_input in[5];
-	struct attrib_effect eff[5];
+	struct attrib_input in[6];
+	struct attrib_effect eff[6];
 	for (size_t i = 0; i < n; i++) {
-		unsigned char present[5] = { 1, 1, 1, 1, 1 };
+		unsigned char present[6] = { 1, 1, 1, 1, 1, 1 };
 		present[i] = 0;
 		in[i].vs_base = counts_vs_base(present);
 		memset(&in[i].vs_full, 0, sizeof(in[i].vs_full));
@@ -159,6 +154,7 @@ static void attrib__planted_harmful_and_useless_rules(void **state)
 	assert_int_equal(eff[0].verdict, ATTRIB_NO_EFFECT);
 	assert_int_equal(eff[2].verdict, ATTRIB_NO_EFFECT);
 	assert_int_equal(eff[4].verdict, ATTRIB_NO_EFFECT);
+	assert_int_equal(eff[5].verdict, ATTRIB_NO_EFFECT);
 	assert_string_equal(attrib_verdict_name(eff[3].verdict), "harmful");
 	assert_string_equal(attrib_verdict_name(eff[0].verdict), "no-effect");
 	/* variant without rule 1 vs full: 4 regressions, p = 2/16 */
@@ -167,7 +163,7 @@ static void attrib__planted_harmful_and_useless_rules(void **state)
 
 	size_t removed;
 	char *pruned = attrib_pruned(skill, r, n, eff, &removed);
-	assert_int_equal(removed, 4);
+	assert_int_equal(removed, 5);
 	assert_string_equal(pruned,
 		"---\n"
 		"name: dates\n"

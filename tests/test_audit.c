@@ -298,11 +298,12 @@ static void audit__validity(void **state)
 
 	const char *bad = "---\nname: Date--Math\nfoo: bar\n---\n";
 	audit_validity(&r, bad, strlen(bad), NULL);
-	assert_non_null(find(&r, "skill-warning")); /* unknown field foo */
 	int invalid = 0;
 	for (size_t i = 0; i < r.nr; i++)
 		invalid += !strcmp(r.findings[i].rule, "skill-invalid");
-	assert_int_equal(invalid, 2); /* bad name, no description */
+	assert_int_equal(invalid, 3); /* bad name, unknown key foo, no description */
+	assert_int_equal(r.findings[0].line, 2);
+	assert_non_null(strstr(r.findings[0].message, "field 'name'"));
 	audit_report_release(&r);
 
 	audit_validity(&r, "# no front matter\n", 18, NULL);

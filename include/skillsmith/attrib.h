@@ -32,8 +32,8 @@
 
 /* One rule: a bullet (with its continuation lines) or a paragraph. */
 struct attrib_rule {
-	char *section;    /* the heading above it, "" before any heading */
-	char *text;       /* the rule's text: marker stripped, lines joined */
+	char *section;    /* the enclosing "## " heading, "" before any */
+	char *text;       /* the rule's text, bullet marker and indentation removed */
 	size_t start;     /* byte range in the body, whole lines */
 	size_t end;
 	char **evidence;  /* provenance ids (attrib_provenance only) */
@@ -44,13 +44,12 @@ struct attrib_rule {
 void attrib_rules_free(struct attrib_rule *rules, size_t nr);
 
 /*
- * Split a SKILL.md text into rules.  YAML front matter, headings and
- * blank lines are not rules; a bullet ("-", "*", "+", "1." or "1)")
- * starts a rule and takes the lines up to the next bullet, blank line or
- * heading; other runs of non-blank lines are paragraphs; a fenced code
- * block belongs to the rule right above it in the same section (else it
- * is a rule of its own).  Caller frees with attrib_rules_free().
- * Returns the number of rules in *nr; never fails.
+ * Split a SKILL.md text into rules with the skill module's splitter
+ * (skill_rules(): YAML front matter and headings are not rules; each
+ * bullet with its continuation and nested lines, each paragraph and each
+ * fenced block is one rule; the section is the enclosing "## " heading).
+ * Ranges are whole lines, the line break included.  Caller frees with
+ * attrib_rules_free().  Never fails.
  */
 void attrib_split(const char *body, struct attrib_rule **out, size_t *nr);
 
