@@ -138,6 +138,7 @@ struct llm {
 	int nr_provs;
 	struct call *calls;
 	int pending;
+	int holds;                 /* llm_hold() minus llm_unhold() */
 	volatile sig_atomic_t stop_req;
 	uint64_t tick_id;
 	struct stage_usage *su;
@@ -1593,9 +1594,20 @@ int llm_embed(struct llm *L, const char *provider, const char *model, const char
 	return 0;
 }
 
+void llm_hold(struct llm *L)
+{
+	L->holds++;
+}
+
+void llm_unhold(struct llm *L)
+{
+	if (L->holds > 0)
+		L->holds--;
+}
+
 int llm_wait(struct llm *L)
 {
-	while (L->pending > 0) {
+	while (L->pending > 0 || L->holds > 0) {
 		if (L->stop_req) {
 			flush_waiting(L, SS_ESTOPPED, "stopped", 1);
 			break;

@@ -985,6 +985,43 @@ static void llm__stop_completes_pending_calls(void **state)
 	fx_free(f);
 }
 
+struct held {
+	struct fixture *f;
+	struct llm_request *req;
+	struct result x;
+	int steps;
+};
+
+/* An "environment step" between two LLM calls: a timer, then a call. */
+static void held_step(void *payload)
+{
+	struct held *h = payload;
+	h->steps++;
+	assert_int_equal(llm_submit(h->f->L, h->req, on_done, &h->x), 0);
+	llm_unhold(h->f->L);
+}
+
+static void llm__wait_covers_held_outside_work(void **state)
+{
+	struct fixture *f = fx_new(PROVIDER_OPENAI, 0);
+	struct llm_request req;
+	cJSON *msgs = user_messages("Hi");
+	struct held h = { f, &req, { 0 }, 0 };
+	fx_client(f);
+	canned_push(f->srv, &ok_reply);
+	basic_request(&req, msgs);
+	llm_hold(f->L);
+	loop_timer_add(llm_loop(f->L), 30, held_step, &h);
+	assert_int_equal(llm_pending(f->L), 0);
+	assert_int_equal(llm_wait(f->L), 0);
+	assert_int_equal(h.steps, 1);
+	assert_int_equal(h.x.n, 1);
+	assert_int_equal(h.x.status, 0);
+	result_release(&h.x);
+	cJSON_Delete(msgs);
+	fx_free(f);
+}
+
 /* ---- secrets ------------------------------------------------------------- */
 
 static void llm__redact_hides_keys_and_auth_headers(void **state)
@@ -1127,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(llm__concurrency_limit_and_connection_reuse),
 		cmocka_unit_test(llm__embeddings_are_batched),
 		cmocka_unit_test(llm__stop_completes_pending_calls),
+		cmocka_unit_test(llm__wait_covers_held_outside_work),
 		cmocka_unit_test(llm__redact_hides_keys_and_auth_headers),
 		cmocka_unit_test(llm__key_never_reaches_store_or_errors),
 		cmocka_unit_test(llm__http_trace_is_redacted),

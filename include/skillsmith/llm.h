@@ -137,10 +137,19 @@ int llm_submit(struct llm *L, const struct llm_request *req, llm_done_fn done, v
 int llm_embed(struct llm *L, const char *provider, const char *model, const char *stage,
 	      const char *const *texts, int n, llm_embed_fn done, void *payload);
 
-/* Run the loop until no call is pending.  Returns 0 or SS_ESTOPPED. */
+/* Run the loop until no call is pending and no hold is left (llm_hold).
+ * Returns 0 or SS_ESTOPPED (pending calls then completed with SS_ESTOPPED). */
 int llm_wait(struct llm *L);
 /* Calls queued or in flight. */
 int llm_pending(struct llm *L);
+/*
+ * Outside work that llm_wait() must wait for too: a rollout that is between
+ * LLM calls (an environment step, a command harness child) calls llm_hold()
+ * when it starts and llm_unhold() when it ends, from loop callbacks.
+ * Without it llm_wait() returns as soon as no LLM call is pending.
+ */
+void llm_hold(struct llm *L);
+void llm_unhold(struct llm *L);
 /* Ask every pending call to finish with SS_ESTOPPED (signal handlers may call it). */
 void llm_stop(struct llm *L);
 
