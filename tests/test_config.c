@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <cjson/cJSON.h>
 
 #include "skillsmith/common.h"
@@ -289,6 +290,69 @@ static void config__grader_override_and_copy(void **state)
 	grader_config_release(&base);
 }
 
+/* `word` appears in `text` as a whole key path (not inside a longer one). */
+static int mentions(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = strstr(text, word); p; p = strstr(p + 1, word)) {
+		char before = p > text ? p[-1] : ' ', after = p[n];
+		if (!strchr(".-_", before) && !isalnum((unsigned char)before) &&
+		    !strchr(".-_", after) && !isalnum((unsigned char)after))
+			return 1;
+	}
+	return 0;
+}
+
+/* Every key of the snapshot is documented in the manual, with its path. */
+static void check_keys(const cJSON *o, const char *prefix, const char *man, int in_provider)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, o) {
+		char path[256];
+		if (in_provider)
+			snprintf(path, sizeof(path), "%s", it->string);
+		else if (*prefix)
+			snprintf(path, sizeof(path), "%s.%s", prefix, it->string);
+		else
+			snprintf(path, sizeof(path), "%s", it->string);
+		if (!strcmp(prefix, "providers")) {
+			check_keys(it, "", man, 1); /* a provider's own keys */
+			continue;
+		}
+		if (in_provider && !strcmp(it->string, "prices")) {
+			if (!strstr(man, ".B prices\n"))
+				fail_msg("the manual lacks 'prices'");
+			continue;
+		}
+		if (cJSON_IsObject(it) && strcmp(it->string, "headers")) {
+			check_keys(it, path, man, in_provider);
+			continue;
+		}
+		if (!mentions(man, path))
+			fail_msg("the manual does not document '%s'", path);
+	}
+}
+
+static void config__every_key_is_in_the_manual(void **state)
+{
+	const char *top = getenv("SKILLSMITH_TOP");
+	char *mp = xasprintf("%s/man/skillsmith.1", top ? top : ".");
+	char *man = ss_read_file(mp, NULL);
+	assert_non_null(man);
+	char *path = fixture("config-full.json");
+	struct config c;
+	assert_int_equal(config_load(&c, path), 0);
+	char *js = config_to_json(&c);
+	cJSON *o = cJSON_Parse(js);
+	check_keys(o, "", man, 0);
+	cJSON_Delete(o);
+	free(js);
+	config_release(&c);
+	free(path);
+	free(man);
+	free(mp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +365,7 @@ int main(void)
 		cmocka_unit_test(config__invalid_json_gives_line_and_column),
 		cmocka_unit_test(config__load_reports_the_path),
 		cmocka_unit_test(config__grader_override_and_copy),
+		cmocka_unit_test(config__every_key_is_in_the_manual),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
