@@ -1317,6 +1317,8 @@ int pipeline_run(struct run_ctx *rc)
 		r = edit ? pipeline_edit_steps(rc) : pipeline_rounds(rc);
 	if (!r)
 		r = edit ? pipeline_edit_select(rc) : pipeline_select(rc);
+	if (!r && !edit)
+		r = pipeline_attribute(rc);
 	if (!r)
 		r = pipeline_test(rc);
 	if (!r)
