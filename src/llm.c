@@ -160,6 +160,8 @@ struct llm {
 };
 
 static void dispatch(struct prov *P);
+static double rpm_cap(const struct provider_config *pc);
+static double tpm_cap(const struct provider_config *pc);
 static char *cache_json(const struct call *c);
 static void finish_err(struct call *c, int status, const char *err);
 
@@ -263,8 +265,8 @@ static int prov_init(struct llm *L, struct prov *P, const struct provider_config
 	P->use_mct = !anth && strstr(P->base_url, "://api.openai.com") != NULL;
 	P->openrouter = !anth && strstr(P->base_url, "openrouter.ai") != NULL;
 	P->conc = pc->concurrency > 0 ? pc->concurrency : 8;
-	P->rpm_tok = pc->rpm;
-	P->tpm_tok = pc->tpm;
+	P->rpm_tok = rpm_cap(pc);
+	P->tpm_tok = tpm_cap(pc);
 	P->refill_at = ss_now_ms();
 
 	struct curl_slist *h = NULL;
@@ -311,15 +313,31 @@ static void prov_release(struct prov *P)
 
 /* ---- token buckets ------------------------------------------------------- */
 
+/*
+ * Providers enforce per-minute limits over short windows ("60 RPM" may mean
+ * one request a second), so the buckets hold one second's worth: a burst
+ * never exceeds rpm/60 requests or tpm/60 tokens (at least 1 request, and
+ * a request bigger than the token bucket waits for a full bucket).
+ */
+static double rpm_cap(const struct provider_config *pc)
+{
+	return pc->rpm > 60 ? pc->rpm / 60.0 : 1;
+}
+
+static double tpm_cap(const struct provider_config *pc)
+{
+	return pc->tpm / 60.0 > 1 ? pc->tpm / 60.0 : 1;
+}
+
 static void refill(struct prov *P)
 {
 	int64_t now = ss_now_ms();
 	double dt = (double)(now - P->refill_at);
 	P->refill_at = now;
 	if (P->pc->rpm > 0)
-		P->rpm_tok = fmin(P->pc->rpm, P->rpm_tok + dt * P->pc->rpm / 60000.0);
+		P->rpm_tok = fmin(rpm_cap(P->pc), P->rpm_tok + dt * P->pc->rpm / 60000.0);
 	if (P->pc->tpm > 0)
-		P->tpm_tok = fmin(P->pc->tpm, P->tpm_tok + dt * P->pc->tpm / 60000.0);
+		P->tpm_tok = fmin(tpm_cap(P->pc), P->tpm_tok + dt * P->pc->tpm / 60000.0);
 }
 
 /* Milliseconds until a call estimated at `est` tokens may start. */
@@ -330,7 +348,7 @@ static int64_t bucket_wait(struct prov *P, int est)
 	if (P->pc->rpm > 0 && P->rpm_tok < 1)
 		w = (1 - P->rpm_tok) * 60000.0 / P->pc->rpm;
 	if (P->pc->tpm > 0) {
-		double need = fmin(est, P->pc->tpm);
+		double need = fmin(est, tpm_cap(P->pc));
 		if (P->tpm_tok < need)
 			w = fmax(w, (need - P->tpm_tok) * 60000.0 / P->pc->tpm);
 	}

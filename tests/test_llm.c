@@ -891,6 +891,75 @@ static void llm__concurrency_limit_and_connection_reuse(void **state)
 	fx_free(f);
 }
 
+static void llm__requests_per_minute_are_spread(void **state)
+{
+	struct fixture *f = fx_new(PROVIDER_OPENAI, 0);
+	struct result x[8];
+	struct llm_request req;
+	cJSON *msgs = user_messages("Hi");
+	memset(x, 0, sizeof(x));
+	f->pc.rpm = 240;   /* 4 a second, bursts of 4 */
+	f->pc.concurrency = 8;
+	fx_client(f);
+	canned_set_fallback(f->srv, &ok_reply);
+	basic_request(&req, msgs);
+	for (int i = 0; i < 8; i++) {
+		req.seed = i;
+		assert_int_equal(llm_submit(f->L, &req, on_done, &x[i]), 0);
+	}
+	assert_int_equal(llm_wait(f->L), 0);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(x[i].status, 0);
+		result_release(&x[i]);
+	}
+	assert_int_equal(canned_nr_requests(f->srv), 8);
+	/* four at once, then one every 250 ms: the eighth at least 1 s after the first */
+	assert_true(f->srv->reqs[7].at_ms - f->srv->reqs[0].at_ms >= 950);
+	cJSON_Delete(msgs);
+	fx_free(f);
+}
+
+static void llm__host_specific_fields(void **state)
+{
+	struct fixture *f = fx_new(PROVIDER_OPENAI, 0);
+	struct result x = { 0 };
+	struct llm_request req;
+	cJSON *msgs = user_messages("Hi");
+	/* *.localhost is loopback to curl; the host name picks the dialect */
+	char *openai = xasprintf("http://api.openai.com.localhost:%d/v1/", f->srv->port);
+	char *openrouter = xasprintf("http://openrouter.ai.localhost:%d/api/v1", f->srv->port);
+	char *hdrs[] = { (char *)"X-Title: my agent", NULL };
+	f->pc.base_url = openai;
+	fx_client(f);
+	canned_set_fallback(f->srv, &ok_reply);
+	basic_request(&req, msgs);
+	run_one(f, &req, &x);
+	assert_int_equal(x.status, 0);
+	assert_string_equal(f->srv->reqs[0].url, "/v1/chat/completions");
+	assert_non_null(strstr(f->srv->reqs[0].body, ",\"max_completion_tokens\":64,"));
+	assert_null(canned_header(f->srv, 0, "X-Title"));
+	result_release(&x);
+
+	f->pc.base_url = openrouter;
+	f->pc.headers = hdrs;
+	fx_client(f);
+	run_one(f, &req, &x);
+	assert_int_equal(x.status, 0);
+	assert_string_equal(f->srv->reqs[1].url, "/api/v1/chat/completions");
+	assert_non_null(strstr(f->srv->reqs[1].body, ",\"max_tokens\":64,\"seed\":7,\"usage\":{\"include\":true}}"));
+	char *h = canned_header(f->srv, 1, "HTTP-Referer");
+	assert_non_null(h);
+	free(h);
+	h = canned_header(f->srv, 1, "X-Title");
+	assert_string_equal(h, "my agent");   /* the config's header, not ours */
+	free(h);
+	result_release(&x);
+	free(openai);
+	free(openrouter);
+	cJSON_Delete(msgs);
+	fx_free(f);
+}
+
 struct embed_result {
 	int n, status, count, dim;
 	float first[3][2];
@@ -1162,6 +1231,8 @@ int main(void)
 		cmocka_unit_test(llm__cache_replays_identical_call),
 		cmocka_unit_test(llm__budget_cap_stops_cleanly_and_resumes),
 		cmocka_unit_test(llm__concurrency_limit_and_connection_reuse),
+		cmocka_unit_test(llm__requests_per_minute_are_spread),
+		cmocka_unit_test(llm__host_specific_fields),
 		cmocka_unit_test(llm__embeddings_are_batched),
 		cmocka_unit_test(llm__stop_completes_pending_calls),
 		cmocka_unit_test(llm__wait_covers_held_outside_work),

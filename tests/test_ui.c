@@ -147,6 +147,50 @@ static void ui__grid_filter_regressions(void **state)
 	check_view("grid-regressions", "2\nf");
 }
 
+static void ui__clusters_golden(void **state)
+{
+	check_view("clusters", "3");
+}
+
+static void ui__pairs_golden(void **state)
+{
+	check_view("pairs", "4");
+}
+
+static void ui__pair_golden(void **state)
+{
+	/* side by side at 200 columns, stacked at 80 */
+	check_view("pair", "4\n<Enter>");
+}
+
+static void ui__diff_golden(void **state)
+{
+	/* the latest round against its parent: unified at 80, side by side at 200 */
+	check_view("diff", "5");
+}
+
+static void ui__log_golden(void **state)
+{
+	check_view("log", "7");
+}
+
+static void ui__edits_golden(void **state)
+{
+	check_view("edits", "6");
+}
+
+static void ui__trajectory_golden(void **state)
+{
+	/* the grid starts on round 3; d-005 is the fifth row, its baseline
+	 * rollout holds a trajectory with tool calls and escape sequences */
+	check_view("trajectory", "2\njjjj\nhhh\n<Enter>");
+}
+
+static void ui__log_marks_two_and_diffs(void **state)
+{
+	check_view("log-diff", "7\n<Space>j<Space>\nd");
+}
+
 static void ui__help_golden(void **state)
 {
 	check_view("help", "?");
@@ -226,6 +270,87 @@ static void ui__ascii_fallback_without_utf8(void **state)
 	free(store);
 }
 
+static int count(const char *db, const char *sql)
+{
+	struct store *st;
+	assert_int_equal(store_open(&st, db, 0), 0);
+	sqlite3_stmt *s = store_prepare(st, sql);
+	assert_non_null(s);
+	int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	store_close(st);
+	return n;
+}
+
+static void ui__approve_and_reject_land_in_decisions(void **state)
+{
+	char *store = make_store("decide.db", NULL);
+	setenv("USER", "grace", 1);
+	/* the cursor starts on the first pending edit (2); a then y approves;
+	 * then edit 3: x, a reason, Enter, y rejects */
+	struct play p = { .store = store,
+			  .script = "6\na\ny\nG\n:goto 1\n/edit 3\n<Enter>\nx\nnot yet proven<Enter>\ny\n" };
+	play(&p);
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(count(store, "SELECT COUNT(*) FROM decisions WHERE subject = 'edit'"
+			       " AND subject_id = 2 AND decision = 'approve' AND who = 'grace'"
+			       " AND at = " FIXTURE_NOW " AND applied_at IS NULL AND run_id = 'demo-1'"), 1);
+	assert_int_equal(count(store, "SELECT COUNT(*) FROM decisions WHERE subject = 'edit'"
+			       " AND subject_id = 3 AND decision = 'reject' AND who = 'grace'"
+			       " AND reason = 'not yet proven'"), 1);
+	assert_non_null(strstr(p.dump, "rejected edit 3: sent to the engine"));
+	play_release(&p);
+
+	/* n at the confirmation writes nothing */
+	int before = count(store, "SELECT COUNT(*) FROM decisions");
+	struct play q = { .store = store, .script = "6\na\nn\n" };
+	play(&q);
+	assert_int_equal(count(store, "SELECT COUNT(*) FROM decisions"), before);
+	assert_non_null(strstr(q.dump, "cancelled"));
+	play_release(&q);
+
+	/* --readonly: the key is refused and nothing is written */
+	struct play r = { .store = store, .readonly = 1, .script = "6\na\ny\nx\n" };
+	play(&r);
+	assert_int_equal(count(store, "SELECT COUNT(*) FROM decisions"), before);
+	assert_non_null(strstr(r.dump, "read-only"));
+	play_release(&r);
+	unlink(store);
+	free(store);
+}
+
+static void ui__pending_candidate_approval(void **state)
+{
+	char *store = make_store("cand.db", "UPDATE candidates SET status = 'pending' WHERE id = 3;"
+				 "UPDATE edits SET status = 'applied' WHERE status = 'pending';");
+	setenv("USER", "grace", 1);
+	struct play p = { .store = store, .script = "6\na\ny\n" };
+	play(&p);
+	assert_int_equal(count(store, "SELECT COUNT(*) FROM decisions WHERE subject = 'candidate'"
+			       " AND subject_id = 3 AND decision = 'approve'"), 1);
+	assert_non_null(strstr(p.dump, "approved candidate r3"));
+	assert_non_null(strstr(p.dump, "approved by grace, waiting for the engine"));
+	play_release(&p);
+	unlink(store);
+	free(store);
+}
+
+static void ui__follows_the_store_live(void **state)
+{
+	/* a run that starts after the watcher: R reloads, as polling does */
+	char *path = tmpdir_path("live.db");
+	unlink(path);
+	struct store *st;
+	assert_int_equal(store_open(&st, path, 0), 0);
+	store_close(st);
+	struct play p = { .store = path, .script = ":resize 80x24\n" };
+	play(&p);
+	assert_non_null(strstr(p.dump, "no run in this store yet"));
+	play_release(&p);
+	unlink(path);
+	free(path);
+}
+
 static void ui__unknown_run_is_an_error(void **state)
 {
 	char *store = make_store("norun.db", NULL);
@@ -252,7 +377,18 @@ int main(void)
 		cmocka_unit_test(ui__overview_golden),
 		cmocka_unit_test(ui__grid_golden),
 		cmocka_unit_test(ui__grid_filter_regressions),
+		cmocka_unit_test(ui__clusters_golden),
+		cmocka_unit_test(ui__pairs_golden),
+		cmocka_unit_test(ui__pair_golden),
+		cmocka_unit_test(ui__diff_golden),
+		cmocka_unit_test(ui__log_golden),
+		cmocka_unit_test(ui__log_marks_two_and_diffs),
+		cmocka_unit_test(ui__edits_golden),
+		cmocka_unit_test(ui__trajectory_golden),
 		cmocka_unit_test(ui__help_golden),
+		cmocka_unit_test(ui__approve_and_reject_land_in_decisions),
+		cmocka_unit_test(ui__pending_candidate_approval),
+		cmocka_unit_test(ui__follows_the_store_live),
 		cmocka_unit_test(ui__too_small_then_q_quits),
 		cmocka_unit_test(ui__resize_storm_settles),
 		cmocka_unit_test(ui__hostile_text_reaches_terminal_as_markers),

@@ -413,6 +413,10 @@ const char *col_text(sqlite3_stmt *s, int col);
 /* A text field of a JSON object string, malloc'd or NULL. */
 char *json_field(const char *json, const char *field);
 
+/* Lay out rollout `rollout` (header, verdict, messages) as lines of v,
+ * wrapped at w columns (ui/view_traj.c; the pair view uses it too). */
+int traj_build(struct ui *ui, struct view *v, int64_t rollout, int w);
+
 /* Grid internals exposed for the benchmark. */
 struct grid;
 /* Build a grid of n instances x k columns with synthetic cells. */

@@ -1,0 +1,165 @@
+/*
+ * Helpers shared by the tools and command harnesses (harness_util.h).
+ */
+#include "harness_util.h"
+#include "skillsmith/buf.h"
+#include "skillsmith/common.h"
+#include "skillsmith/config.h"
+#include "skillsmith/grader.h"
+#include "skillsmith/harness.h"
+#include "skillsmith/llm.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SKILL_SLOT "{{skill}}"
+#define INPUT_SLOT "{{input}}"
+
+char *hutil_replace_all(const char *s, const char *pat, const char *with)
+{
+	struct buf b = BUF_INIT;
+	size_t pl = strlen(pat);
+	const char *p;
+	while (pl && (p = strstr(s, pat))) {
+		buf_add(&b, s, (size_t)(p - s));
+		buf_adds(&b, with);
+		s = p + pl;
+	}
+	buf_adds(&b, s);
+	return buf_detach(&b, NULL);
+}
+
+void hutil_prompt_build(struct hutil_prompt *p, const struct config *cfg, const char *skill_md)
+{
+	const char *sp = cfg->agent.system_prompt ? cfg->agent.system_prompt : "";
+	const char *skill = skill_md ? skill_md : "";
+	const char *slot = strstr(sp, SKILL_SLOT);
+	if (slot) {
+		p->prefix = xasprintf("%.*s%s", (int)(slot - sp), sp, skill);
+		p->rest = hutil_replace_all(slot + strlen(SKILL_SLOT), SKILL_SLOT, "");
+	} else {
+		p->prefix = xasprintf("%s%s%s", sp, *sp && *skill ? "\n\n" : "", skill);
+		p->rest = xstrdup("");
+	}
+}
+
+void hutil_prompt_release(struct hutil_prompt *p)
+{
+	free(p->prefix);
+	free(p->rest);
+	p->prefix = p->rest = NULL;
+}
+
+char *hutil_prompt_system(const struct hutil_prompt *p)
+{
+	return xasprintf("%s%s", p->prefix ? p->prefix : "", p->rest ? p->rest : "");
+}
+
+char *hutil_user_message(const struct config *cfg, const char *input)
+{
+	const char *ut = cfg->agent.user_template ? cfg->agent.user_template : INPUT_SLOT;
+	return hutil_replace_all(ut, INPUT_SLOT, input ? input : "");
+}
+
+void hutil_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
+struct judge_job {
+	const struct grader_config *g;
+	char *note;
+	hutil_graded_fn done;
+	void *payload;
+};
+
+static void add_note(struct grade_result *g, const char *note)
+{
+	if (!note)
+		return;
+	char *n = g->note ? xasprintf("%s; %s", g->note, note) : xstrdup(note);
+	free(g->note);
+	g->note = n;
+}
+
+static void on_judge(const struct llm_response *resp, void *payload)
+{
+	struct judge_job *j = payload;
+	struct grade_result g;
+	memset(&g, 0, sizeof(g));
+	if (resp->status < 0) {
+		j->done(NULL, resp->status, resp->error ? resp->error : "judge call failed", j->payload);
+	} else {
+		if (grader_judge_parse(j->g, resp->json, resp->text, &g) < 0 && !g.note)
+			g.note = xstrdup("judge reply could not be read");
+		add_note(&g, j->note);
+		j->done(&g, 0, j->note, j->payload);
+		grade_result_release(&g);
+	}
+	free(j->note);
+	free(j);
+}
+
+void hutil_grade(struct harness_ctx *ctx, const struct harness_instance *inst,
+		 const char *answer, const cJSON *messages, const char *note,
+		 hutil_graded_fn done, void *payload)
+{
+	const struct config *cfg = ctx->cfg;
+	const struct grader_config *g = inst->grader ? inst->grader : &cfg->grader;
+	struct grade_result gr;
+	memset(&gr, 0, sizeof(gr));
+
+	if (g->kind == GRADER_JUDGE) {
+		char *system = NULL;
+		cJSON *msgs = NULL, *schema = NULL;
+		int r = grader_judge_request(g, inst->input, answer, inst->expected,
+					     &system, &msgs, &schema);
+		if (r == 0) {
+			struct judge_job *j = xcalloc(1, sizeof(*j));
+			j->g = g;
+			j->note = note ? xstrdup(note) : NULL;
+			j->done = done;
+			j->payload = payload;
+			struct llm_request req;
+			memset(&req, 0, sizeof(req));
+			req.provider = cfg->optimizer.provider;
+			req.model = cfg->optimizer.model;
+			req.role = "judge";
+			req.stage = ctx->stage;
+			req.system = system;
+			req.messages = msgs;
+			req.schema_name = GRADER_JUDGE_SCHEMA_NAME;
+			req.schema = schema;
+			req.temperature = 0;
+			req.max_tokens = 1024;
+			req.seed = cfg->optimizer.seed;
+			r = llm_submit(ctx->llm, &req, on_judge, j);
+			if (r < 0) {
+				free(j->note);
+				free(j);
+			}
+		}
+		free(system);
+		cJSON_Delete(msgs);
+		cJSON_Delete(schema);
+		if (r < 0)
+			done(NULL, r, ss_err_last(), payload);
+		return;
+	}
+
+	char *traj_in = NULL;
+	if (g->kind == GRADER_COMMAND)
+		traj_in = grader_command_input(inst->id, inst->input, inst->expected, answer, messages);
+	int r = grader_grade(g, answer, inst->expected, traj_in, &gr);
+	free(traj_in);
+	if (r < 0 && !gr.note)
+		gr.note = xstrdup(ss_err_last());
+	add_note(&gr, note);
+	done(&gr, 0, note, payload);
+	grade_result_release(&gr);
+}
