@@ -305,11 +305,6 @@ int run_ctx_start(struct run_ctx **out, const char *config_path, const struct ru
 			goto fail;
 		}
 	}
-	if (rc->cfg->strategy.kind != STRATEGY_SKILLGEN) {
-		r = ss_err_set(SS_EINPUT, "%s: strategy.kind: only \"skillgen\" is available in this version",
-			       config_path);
-		goto fail;
-	}
 	if ((r = check_keys(rc->cfg)) < 0)
 		goto fail;
 	tasks_text = ss_read_file(rc->cfg->tasks, NULL);
