@@ -12,8 +12,8 @@ expect_out "step  epoch  lr" "the text report has the per-step table"
 [ "$(jget rep1.json '$.status')" = active ] && ok "the edited skill passes the gate" || notok "status $(jget rep1.json '$.status')"
 d=$(jget rep1.json '$.test.delta')
 case "$d" in 0|0.0|-*) notok "test delta $d not positive" ;; *) ok "held-out delta is positive ($d)" ;; esac
-n=$(jget rep1.json '$.steps' | sqlite3 :memory: "SELECT json_array_length(readfile('rep1.json'), '\$.steps')")
-[ "$n" = 16 ] && ok "16 steps reported (4 epochs x 4 steps)" || notok "steps reported: $n"
+nsteps=$(sqlite3 :memory: "SELECT json_array_length(readfile('rep1.json'), '\$.steps')")
+[ "$nsteps" = 16 ] && ok "16 steps reported (4 epochs x 4 steps)" || notok "steps reported: $nsteps"
 # cosine schedule from 4 down to 1
 lrs=$(sqlite3 :memory: "SELECT group_concat(json_extract(value, '\$.learning_rate'), ',') FROM json_each(json_extract(readfile('rep1.json'), '\$.steps'))")
 [ "$lrs" = "4,4,4,4,4,4,3,3,2,2,2,1,1,1,1,1" ] && ok "cosine learning-rate schedule" || notok "learning rates $lrs"
