@@ -1324,7 +1324,8 @@ int pipeline_run(struct run_ctx *rc)
 	if (!r)
 		r = pl_tag_selected(rc);   /* the note now holds the test figures too */
 	if (!r) {
-		run_set_stage(rc, "done", rc->cfg->strategy.rounds);
+		run_set_stage(rc, "done", edit ? rc->cfg->strategy.epochs * rc->cfg->strategy.steps_per_epoch
+					       : rc->cfg->strategy.rounds);
 		run_set_state(rc, "done", NULL);
 		store_event(rc->st, rc->run_id, "stage", "done", NULL, "run %s finished", rc->run_id);
 		return 0;
