@@ -53,6 +53,7 @@ struct server {
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;       /* broadcast on shutdown and when a slot frees */
+	pthread_cond_t stop_cv;    /* broadcast on shutdown only (naps wait on it) */
 	int stopping;
 	int in_flight, peak;
 	int64_t requests;
@@ -116,7 +117,7 @@ static void nap(int64_t ms)
 	}
 	pthread_mutex_lock(&S.lock);
 	while (!S.stopping)
-		if (pthread_cond_timedwait(&S.wake, &S.lock, &ts) == ETIMEDOUT)
+		if (pthread_cond_timedwait(&S.stop_cv, &S.lock, &ts) == ETIMEDOUT)
 			break;
 	pthread_mutex_unlock(&S.lock);
 }
@@ -1334,6 +1335,7 @@ int sim_serve(const struct sim_options *opt, const struct sim_suite *suite)
 	S.suite = suite;
 	pthread_mutex_init(&S.lock, NULL);
 	pthread_cond_init(&S.wake, NULL);
+	pthread_cond_init(&S.stop_cv, NULL);
 	if (opt->request_log) {
 		S.log = fopen(opt->request_log, "a");
 		if (!S.log) {
@@ -1384,6 +1386,7 @@ int sim_serve(const struct sim_options *opt, const struct sim_suite *suite)
 	pthread_mutex_lock(&S.lock);
 	S.stopping = 1;
 	pthread_cond_broadcast(&S.wake);
+	pthread_cond_broadcast(&S.stop_cv);
 	pthread_mutex_unlock(&S.lock);
 	MHD_stop_daemon(S.daemon);
 	fprintf(stderr, "skillsmith-sim: stopped after %lld requests (peak %d in flight)\n",

@@ -1665,6 +1665,14 @@ void llm_usage(struct llm *L, const char *stage, struct llm_usage *out)
 	}
 }
 
+void llm_run_totals(struct llm *L, int64_t *tokens, double *cost)
+{
+	if (tokens)
+		*tokens = L->spent_tokens;
+	if (cost)
+		*cost = L->spent_cost;
+}
+
 int llm_over_budget(struct llm *L)
 {
 	return L->over_budget;

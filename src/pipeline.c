@@ -1039,7 +1039,12 @@ static cJSON *case_data(struct run_ctx *rc, struct cand *c, struct case_item *ci
 	return d;
 }
 
-static int feedback(struct run_ctx *rc, struct cand *c)
+/*
+ * The feedback of round c->round.  When *commit_todo is set, the candidate
+ * is committed to the skill repository while the case analyses are in
+ * flight (the commit needs none of them), and *commit_todo is cleared.
+ */
+static int feedback(struct run_ctx *rc, struct cand *c, int *commit_todo)
 {
 	if (pl_query_int(rc, 0, "SELECT count(*) FROM feedback WHERE candidate_id = ?", "i", c->id))
 		return 0;
@@ -1066,8 +1071,18 @@ static int feedback(struct run_ctx *rc, struct cand *c)
 		a->payload = &cs[i];
 		r = aux_submit(rc, a);
 	}
+	if (!r && *commit_todo) {
+		*commit_todo = 0;
+		int rv = pl_commit_candidate(rc, c->id);
+		if (rv < 0) {
+			pl_fail(rc, rv);
+			r = rv;
+		}
+	}
 	if (!r)
 		r = pl_wait(rc);
+	else
+		pl_wait(rc);   /* let the calls in flight finish before failing */
 	struct aux_call fb;
 	memset(&fb, 0, sizeof(fb));
 	cJSON *fbj = NULL;
@@ -1165,10 +1180,11 @@ int pipeline_rounds(struct run_ctx *rc)
 			r = pl_approve_candidate(rc, cur.id, round, &rejected);
 		if (!r && !rejected && !cur.verified)
 			r = verify(rc, &cur, gamma);
-		if (!r && !rejected && !cur.commit)
-			r = pl_commit_candidate(rc, cur.id);
+		int commit_todo = !r && !rejected && !cur.commit;
 		if (!r && !rejected && round < K)
-			r = feedback(rc, &cur);
+			r = feedback(rc, &cur, &commit_todo);
+		if (!r && commit_todo)
+			r = pl_commit_candidate(rc, cur.id);
 		cand_release(&prev);
 		prev = cur;
 		memset(&cur, 0, sizeof(cur));

@@ -492,11 +492,13 @@ static void progress_line(struct run_ctx *rc, int final)
 	int64_t now = ss_now_ms();
 	double secs = (double)(now - rc->stage_t0_ms) / 1000.0;
 	double rate = secs > 0 ? rc->done / secs : 0;
-	struct llm_usage u = { 0 };
+	/* the run's totals, earlier sessions included (kept running by the client) */
+	int64_t tokens = 0;
+	double cost = 0;
 	if (rc->llm)
-		llm_usage(rc->llm, NULL, &u);
+		llm_run_totals(rc->llm, &tokens, &cost);
 	char tok[32], eta[32], label[48];
-	human_count(tok, sizeof(tok), (double)(u.prompt_tokens + u.completion_tokens));
+	human_count(tok, sizeof(tok), (double)tokens);
 	if (final)
 		snprintf(eta, sizeof(eta), "%.1fs", secs);
 	else if (rate > 0)
@@ -508,7 +510,7 @@ static void progress_line(struct run_ctx *rc, int final)
 	else
 		snprintf(label, sizeof(label), "%s", rc->stage);
 	fprintf(stderr, "[%s] %-14s %4d/%-4d %6.1f/s  %-9s tokens %-7s cost $%.4f\n",
-		rc->run_id, label, rc->done, rc->total, rate, eta, tok, u.cost);
+		rc->run_id, label, rc->done, rc->total, rate, eta, tok, cost);
 	fflush(stderr);
 	rc->last_print_ms = now;
 }

@@ -155,6 +155,12 @@ void llm_stop(struct llm *L);
 
 /* Totals since llm_new(), optionally for one stage (NULL: all). */
 void llm_usage(struct llm *L, const char *stage, struct llm_usage *out);
+/*
+ * Billed totals of the run (tokens = prompt + completion, and cost, of its
+ * 'ok' calls), earlier sessions included: seeded once from the store by
+ * llm_new() and kept running, so it costs no query.
+ */
+void llm_run_totals(struct llm *L, int64_t *tokens, double *cost);
 /* True once a budget cap of the config is reached. */
 int llm_over_budget(struct llm *L);
 

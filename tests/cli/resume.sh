@@ -118,6 +118,14 @@ expect_out "budget" "the message names the budget"
 	notok "state: $(q wsb "SELECT state FROM runs")"
 sed -i 's/"max_tokens": 20000/"max_tokens": 100000000/' capped/config.json
 expect_exit 0 "a higher cap resumes it" $SS run capped/config.json --headless --workspace wsb
+# progress lines count the run's tokens, those of the stopped session too:
+# the first line after the resume already shows at least the 20000 spent
+spent=$(q wsb "SELECT sum(prompt_tokens + completion_tokens) FROM llm_calls WHERE status = 'ok'")
+first=$(printf '%s\n' "$out" | sed -n 's/.* tokens \([0-9.]*[kM]*\) .*/\1/p' | head -n 1)
+first_n=$(awk -v t="$first" 'BEGIN { m = 1; if (t ~ /k$/) m = 1000; if (t ~ /M$/) m = 1000000; print int(t * m) }')
+[ -n "$first" ] && [ "$first_n" -ge 20000 ] && [ "$first_n" -le "$spent" ] &&
+	ok "the first progress line after the resume shows the run's tokens ($first)" ||
+	notok "first progress line tokens '$first' (run total $spent): $out"
 [ "$(q wsb "SELECT count(*) || state FROM runs")" = 1done ] && ok "the same run finished" ||
 	notok "runs: $(q wsb "SELECT id, state FROM runs")"
 
