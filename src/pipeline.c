@@ -1039,12 +1039,7 @@ static cJSON *case_data(struct run_ctx *rc, struct cand *c, struct case_item *ci
 	return d;
 }
 
-/*
- * The feedback of round c->round.  When *commit_todo is set, the candidate
- * is committed to the skill repository while the case analyses are in
- * flight (the commit needs none of them), and *commit_todo is cleared.
- */
-static int feedback(struct run_ctx *rc, struct cand *c, int *commit_todo)
+static int feedback(struct run_ctx *rc, struct cand *c)
 {
 	if (pl_query_int(rc, 0, "SELECT count(*) FROM feedback WHERE candidate_id = ?", "i", c->id))
 		return 0;
@@ -1071,18 +1066,8 @@ static int feedback(struct run_ctx *rc, struct cand *c, int *commit_todo)
 		a->payload = &cs[i];
 		r = aux_submit(rc, a);
 	}
-	if (!r && *commit_todo) {
-		*commit_todo = 0;
-		int rv = pl_commit_candidate(rc, c->id);
-		if (rv < 0) {
-			pl_fail(rc, rv);
-			r = rv;
-		}
-	}
 	if (!r)
 		r = pl_wait(rc);
-	else
-		pl_wait(rc);   /* let the calls in flight finish before failing */
 	struct aux_call fb;
 	memset(&fb, 0, sizeof(fb));
 	cJSON *fbj = NULL;
@@ -1180,11 +1165,10 @@ int pipeline_rounds(struct run_ctx *rc)
 			r = pl_approve_candidate(rc, cur.id, round, &rejected);
 		if (!r && !rejected && !cur.verified)
 			r = verify(rc, &cur, gamma);
-		int commit_todo = !r && !rejected && !cur.commit;
-		if (!r && !rejected && round < K)
-			r = feedback(rc, &cur, &commit_todo);
-		if (!r && commit_todo)
+		if (!r && !rejected && !cur.commit)
 			r = pl_commit_candidate(rc, cur.id);
+		if (!r && !rejected && round < K)
+			r = feedback(rc, &cur);
 		cand_release(&prev);
 		prev = cur;
 		memset(&cur, 0, sizeof(cur));
@@ -1324,6 +1308,8 @@ int pipeline_run(struct run_ctx *rc)
 	run_set_state(rc, "running", NULL);
 	store_event(rc->st, rc->run_id, "info", NULL, NULL, "%s run %s (pid %d)",
 		    rc->created ? "starting" : "resuming", rc->run_id, (int)getpid());
+	if (!r)
+		r = pl_open_vcs(rc);
 	if (!r)
 		r = pipeline_baseline(rc);
 	int edit = rc->cfg->strategy.kind == STRATEGY_EDIT;

@@ -130,6 +130,13 @@ char *pl_skill_render(const cJSON *skill, int round, char **name_out);
 
 /* ---- the skill repository ---- */
 
+/*
+ * Open (creating it if needed) the workspace's skill repository once per
+ * process.  The run opens it before its first rollout: creating it is then
+ * off the path between two LLM phases, and a kill -9 can no longer land in
+ * the middle of its creation while the work goes on.
+ */
+int pl_open_vcs(struct run_ctx *rc);
 /* Commit candidate `cand_id` (verified) with its metrics; sets commit_oid. */
 int pl_commit_candidate(struct run_ctx *rc, int64_t cand_id);
 /* Tag the run's selected candidate active|deprecated, note the metrics. */

@@ -60,7 +60,7 @@ static int clear_stale_lock(struct run_ctx *rc)
 	return removed;
 }
 
-static int open_vcs(struct run_ctx *rc)
+int pl_open_vcs(struct run_ctx *rc)
 {
 	if (rc->vcs)
 		return 0;
@@ -138,7 +138,7 @@ static char *feedback_body(struct run_ctx *rc, int64_t parent)
 
 int pl_commit_candidate(struct run_ctx *rc, int64_t cand_id)
 {
-	int r = open_vcs(rc);
+	int r = pl_open_vcs(rc);
 	if (r < 0)
 		return r;
 	sqlite3_stmt *s = store_prepare(rc->st,
@@ -246,7 +246,7 @@ int pl_commit_candidate(struct run_ctx *rc, int64_t cand_id)
 
 int pl_tag_selected(struct run_ctx *rc)
 {
-	int r = open_vcs(rc);
+	int r = pl_open_vcs(rc);
 	if (r < 0)
 		return r;
 	char *commit = pl_query_text(rc, "SELECT c.commit_oid FROM runs r JOIN candidates c ON "
