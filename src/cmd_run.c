@@ -33,6 +33,28 @@ void run_print_summary(struct run_ctx *rc, FILE *fp)
 	cJSON_Delete(rep);
 }
 
+/* One closing line on stderr: the outcome, the test delta, the usage. */
+static void final_line(struct run_ctx *rc, int64_t ms)
+{
+	cJSON *rep = NULL;
+	if (report_build(&rep, rc->st, rc->run_id) < 0)
+		return;
+	const cJSON *gate = cJSON_GetObjectItem(rep, "gate");
+	const cJSON *test = cJSON_GetObjectItem(rep, "test");
+	const cJSON *u = cJSON_GetObjectItem(rep, "usage");
+	fprintf(stderr, "[%s] done in %.1fs: skill %s (G* %+g, gate %g), held-out delta %+.1f pp, "
+		"%g calls, %g tokens, $%.4f\n", rc->run_id, ms / 1000.0,
+		cJSON_GetStringValue(cJSON_GetObjectItem(rep, "status")),
+		cJSON_GetNumberValue(cJSON_GetObjectItem(gate, "net_gain")),
+		cJSON_GetNumberValue(cJSON_GetObjectItem(gate, "threshold")),
+		100 * cJSON_GetNumberValue(cJSON_GetObjectItem(test, "delta")),
+		cJSON_GetNumberValue(cJSON_GetObjectItem(u, "calls")),
+		cJSON_GetNumberValue(cJSON_GetObjectItem(u, "prompt_tokens")) +
+		cJSON_GetNumberValue(cJSON_GetObjectItem(u, "completion_tokens")),
+		cJSON_GetNumberValue(cJSON_GetObjectItem(u, "cost")));
+	cJSON_Delete(rep);
+}
+
 /* Exit code of a pipeline status. */
 static int exit_of(int r)
 {
@@ -171,12 +193,15 @@ int run_execute(struct run_ctx *rc, int dashboard)
 		fprintf(stderr, "%s run %s in %s\n", rc->created ? "starting" : "resuming",
 			rc->run_id, rc->workspace);
 	pipeline_install_signals(rc);
+	int64_t t0 = ss_now_ms();
 	int r = pipeline_run(rc);
 	if (r < 0) {
 		error("run %s: %s", rc->run_id, ss_err_last());
 		return exit_of(r);
 	}
 	run_print_summary(rc, stdout);
+	if (!rc->quiet)
+		final_line(rc, ss_now_ms() - t0);
 	return EXIT_OK;
 }
 

@@ -5,6 +5,7 @@
  * integer from 1 to 64".
  */
 #include "skillsmith/config.h"
+#include "skillsmith/tasks.h"
 #include "skillsmith/common.h"
 #include "skillsmith/buf.h"
 
@@ -1326,8 +1327,15 @@ int config_parse(struct config *c, const char *text, const char *name)
 	struct pctx p = { .where = name, .basedir = c->dir };
 	const char *end = NULL;
 	size_t len = strlen(text);
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	int rc;
+	long bad = utf8_invalid_at(text, len);
+	if (bad >= 0) {
+		int line, col;
+		line_col(text, (size_t)bad, &line, &col);
+		rc = ss_err_set(SS_EINPUT, "%s:%d:%d: invalid UTF-8", name, line, col);
+		goto fail;
+	}
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!root) {
 		int line, col;
 		size_t off = end && end >= text ? (size_t)(end - text) : 0;

@@ -4,6 +4,7 @@
  * one transaction (see import.h).
  */
 #include "skillsmith/import.h"
+#include "skillsmith/tasks.h"
 #include "skillsmith/buf.h"
 #include "skillsmith/common.h"
 #include "skillsmith/store.h"
@@ -523,6 +524,11 @@ int import_parse(struct import_set *set, const char *text, size_t len,
 	memset(set, 0, sizeof(*set));
 	set->file = xstrdup(file);
 
+	long bad = utf8_invalid_at(text, len);
+	if (bad >= 0) {
+		rc = ss_err_set(SS_EINPUT, "%s:%d: invalid UTF-8", file, line_of(text, (size_t)bad));
+		goto cleanup;
+	}
 	size_t i = 0;
 	while (i < len && isspace((unsigned char)text[i]))
 		i++;

@@ -22,7 +22,7 @@ const struct cli_command cli_commands[] = {
 	  "results: per-round G, gate, test delta, repairs, regressions" },
 	{ "import", cmd_import, "import FILE [--map FIELD=PATH ...] [--threshold X] [--config CONFIG] [--name NAME] [--workspace DIR]",
 	  "bring existing trajectories" },
-	{ "induce", cmd_induce, "induce [RUN]",
+	{ "induce", cmd_induce, "induce [RUN] [--config CONFIG] [--workspace DIR] [--quiet]",
 	  "run contrastive induction on imported trajectories" },
 	{ "log", cmd_log, "log [RUN] [--newest-first] [-v] [--workspace DIR]",
 	  "candidate history from the skill repo" },

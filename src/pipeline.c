@@ -690,38 +690,114 @@ static int agent_concurrency(struct run_ctx *rc)
 	return p && p->concurrency > 0 ? p->concurrency : 8;
 }
 
+/* The best net gain of the fully verified rounds before `round`. */
+static void best_before(struct run_ctx *rc, int round, int *has_best, int *best_g)
+{
+	*has_best = 0;
+	*best_g = 0;
+	sqlite3_stmt *s = store_prepare(rc->st,
+		"SELECT max(net_gain), count(*) FROM candidates WHERE run_id = ? AND round < ? "
+		"AND verified_at IS NOT NULL AND early_stopped = 0");
+	if (!s)
+		return;
+	sqlite3_bind_text(s, 1, rc->run_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, round);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 1) > 0) {
+		*has_best = 1;
+		*best_g = sqlite3_column_int(s, 0);
+	}
+	sqlite3_finalize(s);
+}
+
+/* The verification instances of `round` in its seeded order (malloc'd). */
+static int *verify_order(struct run_ctx *rc, int round, int *n)
+{
+	int *ver = pl_split(rc, "ver", n);
+	int *order = xmalloc(sizeof(int) * (size_t)(*n + 1));
+	int *inst = xmalloc(sizeof(int) * (size_t)(*n + 1));
+	stats_verify_order(order, *n, pl_seed(rc, "verify", round));
+	for (int i = 0; i < *n; i++)
+		inst[i] = ver[order[i]];
+	free(order);
+	free(ver);
+	return inst;
+}
+
+/*
+ * Which verified instances feed the refinement of the next round: those
+ * before the point where early stopping stops verification (or would stop
+ * it, when it is off).  With or without early stopping the next round then
+ * sees the same cases, so turning it off never changes the selected skill.
+ * Returns a flag per rc->insts entry (malloc'd).
+ */
+static char *feedback_allowed(struct run_ctx *rc, struct cand *c)
+{
+	int n;
+	int *inst = verify_order(rc, c->round, &n);
+	char *allowed = xcalloc((size_t)rc->nr_insts + 1, 1);
+	int *base = xmalloc(sizeof(int) * (size_t)(n + 1));
+	int *skill = xmalloc(sizeof(int) * (size_t)(n + 1));
+	int have = 0;
+	sqlite3_stmt *s = store_prepare(rc->st,
+		"SELECT base_outcome, skill_outcome FROM verdicts WHERE candidate_id = ? AND instance_id = ?");
+	for (int i = 0; s && i < n; i++, have++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, c->id);
+		sqlite3_bind_text(s, 2, rc->insts[inst[i]].id, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_ROW)
+			break;
+		base[i] = sqlite3_column_int(s, 0);
+		skill[i] = sqlite3_column_int(s, 1);
+	}
+	sqlite3_finalize(s);
+	/* the baselines of positions without a verdict (after an early stop) */
+	for (int i = have; i < n; i++)
+		base[i] = (int)pl_query_int(rc, 0,
+			"SELECT outcome FROM rollouts WHERE run_id = ? AND phase = 'base' AND "
+			"candidate_id = 0 AND instance_id = ? AND status = 'done'", "tt",
+			rc->run_id, rc->insts[inst[i]].id);
+	int has_best, best_g;
+	best_before(rc, c->round, &has_best, &best_g);
+	int gamma = stats_gate_threshold(rc->cfg->strategy.g_abs, rc->cfg->strategy.g_rel, n);
+	int stop = have;
+	struct paired_counts now = { 0, 0, 0, 0 };
+	for (int p = 1; p <= have && p < n; p++) {
+		stats_add(&now, base[p - 1], skill[p - 1]);
+		int f_rem = 0, s_rem = 0;
+		for (int i = p; i < n; i++) {
+			if (base[i])
+				s_rem++;
+			else
+				f_rem++;
+		}
+		if (stats_early_stop(&now, f_rem, s_rem, has_best, best_g, gamma) != STATS_CONTINUE) {
+			stop = p;
+			break;
+		}
+	}
+	for (int i = 0; i < stop; i++)
+		allowed[inst[i]] = 1;
+	free(base);
+	free(skill);
+	free(inst);
+	return allowed;
+}
+
 static int verify(struct run_ctx *rc, struct cand *c, int gamma)
 {
 	int n_ver;
-	int *ver = pl_split(rc, "ver", &n_ver);
-	int *order = xmalloc(sizeof(int) * (size_t)(n_ver + 1));
-	int *inst = xmalloc(sizeof(int) * (size_t)(n_ver + 1));
+	int *inst = verify_order(rc, c->round, &n_ver);
 	struct verify_state vs;
 	memset(&vs, 0, sizeof(vs));
 	vs.base = xmalloc(sizeof(int) * (size_t)(n_ver + 1));
 	vs.gamma = gamma;
-	stats_verify_order(order, n_ver, pl_seed(rc, "verify", c->round));
-	for (int i = 0; i < n_ver; i++)
-		inst[i] = ver[order[i]];
 	/* baseline outcomes (cached from stage 1) */
 	for (int i = 0; i < n_ver; i++)
 		vs.base[i] = (int)pl_query_int(rc, 0,
 			"SELECT outcome FROM rollouts WHERE run_id = ? AND phase = 'base' AND "
 			"candidate_id = 0 AND instance_id = ? AND status = 'done'", "tt",
 			rc->run_id, rc->insts[inst[i]].id);
-	/* best fully verified earlier round */
-	sqlite3_stmt *s = store_prepare(rc->st,
-		"SELECT max(net_gain), count(*) FROM candidates WHERE run_id = ? AND round < ? "
-		"AND verified_at IS NOT NULL AND early_stopped = 0");
-	if (s) {
-		sqlite3_bind_text(s, 1, rc->run_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, c->round);
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 1) > 0) {
-			vs.has_best = 1;
-			vs.best_g = sqlite3_column_int(s, 0);
-		}
-		sqlite3_finalize(s);
-	}
+	best_before(rc, c->round, &vs.has_best, &vs.best_g);
 
 	struct rbatch b;
 	rbatch_init(&b, rc, "cand", "verify", c->id, c->body, inst, n_ver);
@@ -815,9 +891,7 @@ static int verify(struct run_ctx *rc, struct cand *c, int gamma)
 cleanup:
 	rbatch_release(&b);
 	free(vs.base);
-	free(order);
 	free(inst);
-	free(ver);
 	return r;
 }
 
@@ -837,6 +911,7 @@ static int sample_cases(struct run_ctx *rc, struct cand *c, struct case_item **o
 	static const char *const kinds[] = { "repair", "regression", "unresolved" };
 	static const int base_of[] = { 0, 1, 0 }, skill_of[] = { 1, 0, 0 };
 	int k = rc->cfg->strategy.feedback_samples;
+	char *allowed = feedback_allowed(rc, c);
 	struct case_item *items = NULL;
 	size_t alloc = 0;
 	int n = 0;
@@ -846,14 +921,19 @@ static int sample_cases(struct run_ctx *rc, struct cand *c, struct case_item **o
 			"JOIN instances i ON i.run_id = ? AND i.id = v.instance_id "
 			"WHERE v.candidate_id = ? AND v.base_outcome = ? AND v.skill_outcome = ? "
 			"ORDER BY i.idx");
-		if (!s)
+		if (!s) {
+			free(allowed);
 			return SS_ERR;
+		}
 		sqlite3_bind_text(s, 1, rc->run_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, c->id);
 		sqlite3_bind_int(s, 3, base_of[kind]);
 		sqlite3_bind_int(s, 4, skill_of[kind]);
 		int start = n;
 		while (sqlite3_step(s) == SQLITE_ROW) {
+			int ix = pl_inst_index(rc, store_col_text(s, 0));
+			if (ix < 0 || !allowed[ix])
+				continue;
 			ALLOC_GROW(items, n + 1, alloc);
 			struct case_item *ci = &items[n++];
 			memset(ci, 0, sizeof(*ci));
@@ -897,6 +977,7 @@ static int sample_cases(struct run_ctx *rc, struct cand *c, struct case_item **o
 			free(keep);
 		}
 	}
+	free(allowed);
 	*out = items;
 	*nr = n;
 	return 0;

@@ -45,10 +45,14 @@ static void on_done(const struct rollout_result *r, void *payload)
 	f->note = r->grader_note ? xstrdup(r->grader_note) : NULL;
 }
 
+/* Next to the skillsmith binary of the build under test. */
 static char *calendar_env(void)
 {
-	const char *top = getenv("SKILLSMITH_TOP"), *build = getenv("BUILD");
-	return xasprintf("%s/%s/examples/calendar_env", top ? top : ".", build ? build : "build");
+	const char *bin = getenv("SKILLSMITH_BIN");
+	const char *slash = bin ? strrchr(bin, '/') : NULL;
+	if (!slash)
+		return xstrdup("build/examples/calendar_env");
+	return xasprintf("%.*s/examples/calendar_env", (int)(slash - bin), bin);
 }
 
 /* A config for the tools harness; `env_json` is the agent.tools.env array. */
