@@ -25,19 +25,6 @@
 
 enum { F_SLIP = 0, F_TRAP = 1, F_HARM = 1 + NR_TRAPS, NR_FACTORS = 1 + 2 * NR_TRAPS };
 
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static double unit(uint64_t x)
-{
-	return (double)(mix64(x) >> 11) * (1.0 / 9007199254740992.0);
-}
-
 struct factors {
 	double p[NR_FACTORS];      /* survival probability, 1 when absent */
 	int fail[NR_FACTORS];
@@ -69,13 +56,6 @@ double sim_agent_p_correct(const struct sim_instance *in, const char *rules_text
 	for (int i = 0; i < NR_FACTORS; i++)
 		p *= f.p[i];
 	return p;
-}
-
-static void iso(char *out, size_t n, int64_t z)
-{
-	int y, m, d;
-	sim_civil_from_days(z, &y, &m, &d);
-	snprintf(out, n, "%04d-%02d-%02d", y, m, d);
 }
 
 /* The leap-year line of a range that passes a leap day; returns the day error. */
@@ -121,8 +101,8 @@ static void answer_count(struct sim_agent_answer *out, const struct sim_instance
 	char sa[16], sb[16];
 	struct buf *t = &out->text;
 	int err = 0, diff;
-	iso(sa, sizeof(sa), in->a);
-	iso(sb, sizeof(sb), in->b);
+	sim_iso(sa, sizeof(sa), in->a);
+	sim_iso(sb, sizeof(sb), in->b);
 	buf_addf(t, "Start: %s. End: %s.\n", sa, sb);
 	if (in->traps & TRAP_BIT(TRAP_LEAP_YEAR))
 		err += leap_line(t, f, leap_year_in(in->a, in->b), -1);
@@ -155,7 +135,7 @@ static void answer_offset_days(struct sim_agent_answer *out, const struct sim_in
 	char sa[16];
 	struct buf *t = &out->text;
 	int err = 0, ya, yr, m, d;
-	iso(sa, sizeof(sa), in->a);
+	sim_iso(sa, sizeof(sa), in->a);
 	buf_addf(t, "Start from %s and add %d days.\n", sa, in->n);
 	if (in->traps & TRAP_BIT(TRAP_LEAP_YEAR))
 		err += leap_line(t, f, leap_year_in(in->a, in->b), 1);
@@ -189,7 +169,7 @@ static void answer_offset_months(struct sim_agent_answer *out, const struct sim_
 	struct buf *t = &out->text;
 	int y, m, d, ty, tm, len;
 	int64_t res;
-	iso(sa, sizeof(sa), in->a);
+	sim_iso(sa, sizeof(sa), in->a);
 	sim_civil_from_days(in->a, &y, &m, &d);
 	ty = y + (m - 1 + in->n) / 12;
 	tm = (m - 1 + in->n) % 12 + 1;
@@ -222,7 +202,7 @@ static void answer_offset_months(struct sim_agent_answer *out, const struct sim_
 		buf_adds(t, "Counting the days within the month once more.\n");
 		res += slip;
 	}
-	iso(out->answer, sizeof(out->answer), res);
+	sim_iso(out->answer, sizeof(out->answer), res);
 }
 
 static void answer_weekday(struct sim_agent_answer *out, const struct sim_instance *in,
@@ -231,8 +211,8 @@ static void answer_weekday(struct sim_agent_answer *out, const struct sim_instan
 	char sa[16], sb[16];
 	struct buf *t = &out->text;
 	int err = 0, diff, wa = sim_weekday(in->a);
-	iso(sa, sizeof(sa), in->a);
-	iso(sb, sizeof(sb), in->b);
+	sim_iso(sa, sizeof(sa), in->a);
+	sim_iso(sb, sizeof(sb), in->b);
 	buf_addf(t, "%s was a %s; count the days to %s.\n", sa, sim_weekday_names[wa], sb);
 	if (in->traps & TRAP_BIT(TRAP_LEAP_YEAR))
 		err += leap_line(t, f, leap_year_in(in->a, in->b), -1);
@@ -285,16 +265,16 @@ void sim_agent_answer(struct sim_agent_answer *out, uint64_t seed,
 		      uint64_t prompt_hash)
 {
 	struct factors f;
-	uint64_t ih = ss_hash64(in->id, strlen(in->id)) ^ mix64(seed);
+	uint64_t ih = ss_hash64(in->id, strlen(in->id)) ^ sim_mix64(seed);
 	int slip;
 
 	compute_p(&f, in, rules_text);
 	for (int i = 0; i < NR_FACTORS; i++) {
-		uint64_t k = mix64(ih + (uint64_t)i * 0x51ed27ULL);
-		double u = unit(k ^ prompt_hash) < P_FRESH ? unit(k + prompt_hash * 31) : unit(k);
+		uint64_t k = sim_mix64(ih + (uint64_t)i * 0x51ed27ULL);
+		double u = sim_unit(k ^ prompt_hash) < P_FRESH ? sim_unit(k + prompt_hash * 31) : sim_unit(k);
 		f.fail[i] = u >= f.p[i];
 	}
-	slip = (mix64(ih ^ prompt_hash) & 1) ? 1 : -1;
+	slip = (sim_mix64(ih ^ prompt_hash) & 1) ? 1 : -1;
 	buf_init(&out->text, 256);
 	switch (in->kind) {
 	case KIND_COUNT_INCL:

@@ -45,14 +45,6 @@ const char *sim_aux_role(const char *name)
 	return NULL;
 }
 
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 /* ---- evidence ids ------------------------------------------------------- */
 
 struct ids {
@@ -174,13 +166,13 @@ static void analyse(struct analysis *a, const char *text, uint64_t seed,
 	sim_scan_text(&a->sc, text);
 	collect_evidence(a->ev, &a->all, text);
 	a->text = text;
-	a->hash = mix64(ss_hash64(text, strlen(text)) ^ mix64(seed));
+	a->hash = sim_mix64(ss_hash64(text, strlen(text)) ^ sim_mix64(seed));
 	a->harm_total = 0;
 	a->nr_mentioned = 0;
 	for (int t = 0; t < NR_TRAPS; t++) {
 		a->score[t] = w_fail * a->sc.fail[t] + w_success * a->sc.success[t] +
 			      w_keyword * (a->sc.keyword[t] + a->sc.harmful[t]) +
-			      w_fail * a->sc.harm[t];
+			      w_fail * a->sc.harm[t] + 8 * (a->sc.cause[t] + a->sc.rule_bad[t]);
 		a->harm_total += a->sc.harm[t];
 		a->order[t] = t;
 		if (a->score[t] > 0)
@@ -334,8 +326,11 @@ static cJSON *role_failure_cluster(const char *text, uint64_t seed)
 	struct analysis a;
 	cJSON *o = cJSON_CreateObject();
 	analyse(&a, text, seed, 3, 0, 1);
-	int h = argmax(a.sc.harm), t = top(&a);
-	if (h >= 0 && (t < 0 || a.sc.harm[h] * 3 >= a.score[t])) {
+	int harm[NR_TRAPS];
+	for (int i = 0; i < NR_TRAPS; i++)
+		harm[i] = a.sc.harm[i] + a.sc.rule_bad[i];
+	int h = argmax(harm), t = top(&a);
+	if (h >= 0 && (t < 0 || harm[h] * 8 >= a.score[t])) {
 		const struct sim_trap_info *ti = &sim_traps[h];
 		char *rc = xasprintf("The over-general rule \"%s\" is applied to instances it does not "
 				     "fit.", ti->harmful_rule);
@@ -503,8 +498,8 @@ static cJSON *role_skill(const char *text, uint64_t seed, int harmful)
 		/* nothing recognisable: a generic skill, or harm by default */
 		if (harmful)
 			state[TRAP_INCLUSIVE] = state[TRAP_DAY_MONTH] = 2;
-	} else if (!harmful && (double)(mix64(a.hash) >> 11) / 9007199254740992.0 < P_HARMFUL_VARIANT) {
-		int k = (int)(mix64(a.hash ^ 0x1234ULL) % (uint64_t)n);
+	} else if (!harmful && (double)(sim_mix64(a.hash) >> 11) / 9007199254740992.0 < P_HARMFUL_VARIANT) {
+		int k = (int)(sim_mix64(a.hash ^ 0x1234ULL) % (uint64_t)n);
 		for (int i = 0; i < NR_TRAPS; i++) {
 			int t = a.order[i];
 			if (state[t] && k-- == 0)
@@ -693,8 +688,8 @@ static cJSON *role_edits(const char *text, uint64_t seed, int harmful)
 	for (int t = 0; t < NR_TRAPS; t++)
 		if (a.sc.fail[t] > 0 && !a.sc.rule_good[t])
 			cand++;
-	if (!harmful && cand && (double)(mix64(a.hash) >> 11) / 9007199254740992.0 < P_HARMFUL_VARIANT)
-		bad_pick = (int)(mix64(a.hash ^ 0x99ULL) % (uint64_t)cand);
+	if (!harmful && cand && (double)(sim_mix64(a.hash) >> 11) / 9007199254740992.0 < P_HARMFUL_VARIANT)
+		bad_pick = (int)(sim_mix64(a.hash ^ 0x99ULL) % (uint64_t)cand);
 	edits = cJSON_CreateArray();
 	for (int i = 0; i < NR_TRAPS && n < 4; i++) {
 		int t = a.order[i];
@@ -802,8 +797,532 @@ static cJSON *role_judge(const char *text)
 	return o;
 }
 
+/* ---- structured requests ------------------------------------------------
+ *
+ * The engine sends its task text, then "DATA:" and one JSON object.  When
+ * that parses, the roles read its fields instead of guessing from the text:
+ * which cluster or pair is about which trap, which case was a repair or a
+ * regression, which rules the previous skill had and what the feedback says.
+ */
+
+static cJSON *parse_data(const char *text)
+{
+	const char *p = strstr(text, "DATA:");
+	const char *end = NULL;
+	cJSON *d;
+	if (!p)
+		return NULL;
+	p += 5;
+	while (*p && *p != '{')
+		p++;
+	d = cJSON_ParseWithOpts(p, &end, 0);
+	if (!cJSON_IsObject(d)) {
+		cJSON_Delete(d);
+		return NULL;
+	}
+	return d;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The JSON text of an object without the keys listed (e.g. "input"). */
+static char *json_without(const cJSON *o, const char *const *skip)
+{
+	cJSON *c = cJSON_Duplicate(o, 1);
+	for (; skip && *skip; skip++)
+		cJSON_DeleteItemFromObjectCaseSensitive(c, *skip);
+	char *s = cJSON_PrintUnformatted(c);
+	cJSON_Delete(c);
+	return s ? s : xstrdup("");
+}
+
+/* Members' texts without their inputs (inputs name their own traps). */
+static char *members_text(const cJSON *data)
+{
+	static const char *const skip[] = { "input", "expected", NULL };
+	struct buf b = BUF_INIT;
+	const cJSON *m;
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(data, "members")) {
+		char *s = json_without(m, skip);
+		buf_adds(&b, s);
+		buf_addch(&b, '\n');
+		free(s);
+	}
+	return buf_detach(&b, NULL);
+}
+
+struct rule_set {
+	char *rule[32];
+	struct ids ev[32];
+	int n;
+};
+
+static void rules_add(struct rule_set *r, const char *rule, const struct ids *ev)
+{
+	for (int i = 0; i < r->n; i++)
+		if (!strcmp(r->rule[i], rule)) {
+			for (int k = 0; ev && k < ev->n; k++)
+				ids_add(&r->ev[i], ev->id[k], strlen(ev->id[k]));
+			return;
+		}
+	if (r->n >= (int)ARRAY_SIZE(r->rule))
+		return;
+	r->rule[r->n] = xstrdup(rule);
+	memset(&r->ev[r->n], 0, sizeof(r->ev[0]));
+	for (int k = 0; ev && k < ev->n; k++)
+		ids_add(&r->ev[r->n], ev->id[k], strlen(ev->id[k]));
+	r->n++;
+}
+
+static void rules_del(struct rule_set *r, int i)
+{
+	free(r->rule[i]);
+	memmove(&r->rule[i], &r->rule[i + 1], sizeof(r->rule[0]) * (size_t)(r->n - i - 1));
+	memmove(&r->ev[i], &r->ev[i + 1], sizeof(r->ev[0]) * (size_t)(r->n - i - 1));
+	r->n--;
+}
+
+static void rules_release(struct rule_set *r)
+{
+	for (int i = 0; i < r->n; i++)
+		free(r->rule[i]);
+	r->n = 0;
+}
+
+static cJSON *rules_json(const struct rule_set *r)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (int i = 0; i < r->n; i++)
+		cJSON_AddItemToArray(a, rule_item(r->rule[i], &r->ev[i]));
+	return a;
+}
+
+/* Read [{rule, evidence}] (or plain strings) into a rule set. */
+static void rules_read(struct rule_set *r, const cJSON *arr)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr) {
+		const char *rule = cJSON_IsString(it) ? it->valuestring : jstr(it, "rule");
+		struct ids ev = { .n = 0 };
+		const cJSON *e;
+		if (!rule)
+			continue;
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(it, "evidence"))
+			if (cJSON_IsString(e))
+				ids_add(&ev, e->valuestring, strlen(e->valuestring));
+		rules_add(r, rule, &ev);
+	}
+}
+
+/* Is this rule text the over-general rule of its family? */
+static int rule_is_overgeneral(const char *rule, int *trap)
+{
+	struct sim_scan sc;
+	sim_scan_text(&sc, rule);
+	int h = argmax(sc.harmful);
+	*trap = h >= 0 ? h : sim_trap_of(rule);
+	return h >= 0;
+}
+
+static void ids_from_array(struct ids *s, const cJSON *arr)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, arr)
+		if (cJSON_IsString(e))
+			ids_add(s, e->valuestring, strlen(e->valuestring));
+}
+
+static cJSON *skill_json(const char *name, const char *desc, const char *ctx,
+			 const struct rule_set *sp, const struct rule_set *fl)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", name ? name : "calendar-date-arithmetic");
+	cJSON_AddStringToObject(o, "description", desc ? desc :
+		"Rules for calendar questions: day counts between dates, dates after an "
+		"offset, weekdays and numeric date conversions. Use when a question asks "
+		"for a date, a weekday or a number of days.");
+	cJSON_AddStringToObject(o, "context", ctx ? ctx :
+		"The questions give one or two dates and ask for a count, a later date, a "
+		"weekday or an ISO form of a date. Finish with one line 'Answer: <answer>'.");
+	cJSON_AddItemToObject(o, "success_patterns", rules_json(sp));
+	cJSON_AddItemToObject(o, "failure_lessons", rules_json(fl));
+	return o;
+}
+
+#define GENERIC_SUCCESS "Write out the start date, each intermediate step and the resulting " \
+	"date before giving the answer."
+#define GENERIC_FAILURE "Recompute the result a second way before answering."
+
+static int harmful_draw(uint64_t seed, const char *text)
+{
+	uint64_t h = sim_mix64(ss_hash64(text, strlen(text)) ^ sim_mix64(seed ^ 0x5eedULL));
+	return (double)(h >> 11) / 9007199254740992.0 < P_HARMFUL_VARIANT;
+}
+
+static cJSON *data_skill(const cJSON *data, const char *text, uint64_t seed, int harmful)
+{
+	struct ids fev[NR_TRAPS], sev[NR_TRAPS], generic_f = { .n = 0 }, generic_s = { .n = 0 };
+	int fseen[NR_TRAPS] = { 0 }, sseen[NR_TRAPS] = { 0 }, order[NR_TRAPS], n = 0;
+	struct rule_set sp = { .n = 0 }, fl = { .n = 0 };
+	static const char *const keys[] = { "failure_clusters", "pairs", "success_clusters" };
+	cJSON *out;
+
+	memset(fev, 0, sizeof(fev));
+	memset(sev, 0, sizeof(sev));
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		const cJSON *it;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(data, keys[k])) {
+			const char *id = jstr(it, "id");
+			char *s = json_without(it, NULL);
+			int t = sim_trap_of(s);
+			free(s);
+			if (k == 2) {
+				if (t >= 0) {
+					sseen[t]++;
+					if (id)
+						ids_add(&sev[t], id, strlen(id));
+				}
+				if (id)
+					ids_add(&generic_s, id, strlen(id));
+			} else if (t >= 0) {
+				fseen[t] += k == 0 ? 2 : 1;
+				if (id)
+					ids_add(&fev[t], id, strlen(id));
+			} else if (id && k == 0) {
+				ids_add(&generic_f, id, strlen(id));
+			}
+		}
+	}
+	for (int t = 0; t < NR_TRAPS; t++)
+		if (fseen[t])
+			order[n++] = t;
+	for (int i = 1; i < n; i++)     /* most evidence first */
+		for (int j = i; j > 0 && fseen[order[j]] > fseen[order[j - 1]]; j--) {
+			int tmp = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = tmp;
+		}
+	int bad = -1;
+	if (!harmful && n && harmful_draw(seed, text))
+		bad = order[sim_mix64(seed ^ ss_hash64(text, strlen(text))) % (uint64_t)n];
+	rules_add(&sp, GENERIC_SUCCESS, &generic_s);
+	for (int t = 0; t < NR_TRAPS && !harmful; t++)
+		if (sseen[t])
+			rules_add(&sp, sim_traps[t].success_rule, &sev[t]);
+	for (int i = 0; i < n; i++) {
+		int t = order[i];
+		rules_add(&fl, harmful || t == bad ? sim_traps[t].harmful_rule : sim_traps[t].rule,
+			  &fev[t]);
+	}
+	if (harmful && !n) {
+		rules_add(&fl, sim_traps[TRAP_INCLUSIVE].harmful_rule, &generic_f);
+		rules_add(&fl, sim_traps[TRAP_DAY_MONTH].harmful_rule, &generic_f);
+	} else if (generic_f.n && !harmful) {
+		rules_add(&fl, GENERIC_FAILURE, &generic_f);
+	}
+	out = skill_json(NULL, NULL, NULL, &sp, &fl);
+	rules_release(&sp);
+	rules_release(&fl);
+	return out;
+}
+
+static cJSON *data_skill_refine(const cJSON *data, int harmful)
+{
+	const cJSON *prev = cJSON_GetObjectItemCaseSensitive(data, "previous_skill");
+	const cJSON *fb = cJSON_GetObjectItemCaseSensitive(data, "feedback");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(data, "verification");
+	const cJSON *regv = cJSON_GetObjectItemCaseSensitive(ver, "regressions");
+	int regressions = cJSON_IsNumber(regv) && regv->valuedouble > 0;
+	struct rule_set sp = { .n = 0 }, fl = { .n = 0 };
+	const cJSON *it;
+	cJSON *out;
+
+	rules_read(&sp, cJSON_GetObjectItemCaseSensitive(prev, "success_patterns"));
+	rules_read(&fl, cJSON_GetObjectItemCaseSensitive(prev, "failure_lessons"));
+	/* remove: by exact text, else by family and kind */
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(fb, "remove")) {
+		const char *rule = cJSON_IsString(it) ? it->valuestring : jstr(it, "rule");
+		int t, og;
+		if (!rule)
+			continue;
+		og = rule_is_overgeneral(rule, &t);
+		for (struct rule_set *r = &sp; r; r = r == &sp ? &fl : NULL)
+			for (int i = r->n - 1; i >= 0; i--) {
+				int t2, og2 = rule_is_overgeneral(r->rule[i], &t2);
+				if (!strcmp(r->rule[i], rule) || (t >= 0 && t2 == t && og2 == og && og))
+					rules_del(r, i);
+			}
+	}
+	/* an over-general rule is replaced by the precise one after regressions */
+	for (int i = 0; i < fl.n; i++) {
+		int t;
+		if (!harmful && regressions && rule_is_overgeneral(fl.rule[i], &t) && t >= 0) {
+			free(fl.rule[i]);
+			fl.rule[i] = xstrdup(sim_traps[t].rule);
+		}
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(fb, "add")) {
+		const char *rule = cJSON_IsString(it) ? it->valuestring : jstr(it, "rule");
+		struct ids ev = { .n = 0 };
+		int t;
+		if (!rule)
+			continue;
+		ids_from_array(&ev, cJSON_GetObjectItemCaseSensitive(it, "evidence"));
+		rule_is_overgeneral(rule, &t);
+		if (harmful && t >= 0)
+			rule = sim_traps[t].harmful_rule;
+		rules_add(&fl, rule, &ev);
+	}
+	/* emphasize: move to the front of its list */
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(fb, "emphasize")) {
+		const char *rule = cJSON_IsString(it) ? it->valuestring : jstr(it, "rule");
+		for (int i = 1; rule && i < fl.n; i++)
+			if (!strcmp(fl.rule[i], rule)) {
+				char *r = fl.rule[i];
+				struct ids e = fl.ev[i];
+				memmove(&fl.rule[1], &fl.rule[0], sizeof(fl.rule[0]) * (size_t)i);
+				memmove(&fl.ev[1], &fl.ev[0], sizeof(fl.ev[0]) * (size_t)i);
+				fl.rule[0] = r;
+				fl.ev[0] = e;
+			}
+	}
+	if (harmful) {
+		for (int i = 0; i < fl.n; i++) {
+			int t;
+			if (!rule_is_overgeneral(fl.rule[i], &t) && t >= 0) {
+				free(fl.rule[i]);
+				fl.rule[i] = xstrdup(sim_traps[t].harmful_rule);
+			}
+		}
+		for (int i = sp.n - 1; i >= 0; i--)
+			if (sim_trap_of(sp.rule[i]) >= 0)
+				rules_del(&sp, i);
+	}
+	/* drop duplicates the replacements may have made */
+	for (int i = 0; i < fl.n; i++)
+		for (int j = fl.n - 1; j > i; j--)
+			if (!strcmp(fl.rule[i], fl.rule[j]))
+				rules_del(&fl, j);
+	out = skill_json(jstr(prev, "name"), jstr(prev, "description"), jstr(prev, "context"),
+			 &sp, &fl);
+	rules_release(&sp);
+	rules_release(&fl);
+	return out;
+}
+
+static void add_str(cJSON *o, const char *k, char *v)
+{
+	cJSON_AddStringToObject(o, k, v);
+	free(v);
+}
+
+static cJSON *data_case_analysis(const cJSON *data)
+{
+	const char *kind = jstr(data, "kind");
+	const cJSON *with = cJSON_GetObjectItemCaseSensitive(data, "with_skill");
+	const char *skill = jstr(data, "skill");
+	char *wtext = json_without(with, NULL);
+	struct sim_scan sc, sk;
+	cJSON *o = cJSON_CreateObject();
+	int h, ts, tf;
+
+	sim_scan_text(&sc, wtext);
+	sim_scan_text(&sk, skill ? skill : "");
+	h = argmax(sc.harm);
+	ts = argmax(sc.success);
+	tf = argmax(sc.fail);
+	if (kind && !strcmp(kind, "regression")) {
+		if (h >= 0) {
+			const struct sim_trap_info *ti = &sim_traps[h];
+			cJSON_AddStringToObject(o, "effect", "hurt");
+			add_str(o, "why", xasprintf("The over-general rule \"%s\" fired on an instance it "
+				"does not fit (%s), turning a right answer wrong.",
+				ti->harmful_rule, ti->harm_signal));
+			add_str(o, "suggestion", xasprintf("Narrow the rule about %s so it applies only "
+				"where the question calls for it.", ti->title));
+		} else {
+			cJSON_AddStringToObject(o, "effect", "unclear");
+			cJSON_AddStringToObject(o, "why", "No rule of the skill appears in the step that "
+				"went wrong; the change looks incidental.");
+			cJSON_AddStringToObject(o, "suggestion", "No change.");
+		}
+	} else if (kind && !strcmp(kind, "repair")) {
+		if (ts >= 0) {
+			const struct sim_trap_info *ti = &sim_traps[ts];
+			cJSON_AddStringToObject(o, "effect", "helped");
+			add_str(o, "why", xasprintf("With the skill the agent handled %s (%s): %s",
+				ti->title, ti->success_signal, ti->procedure));
+			add_str(o, "suggestion", xasprintf("Keep the rule about %s.", ti->title));
+		} else {
+			cJSON_AddStringToObject(o, "effect", "unclear");
+			cJSON_AddStringToObject(o, "why", "The answer became right, but no rule of the "
+				"skill shows in the trajectory.");
+			cJSON_AddStringToObject(o, "suggestion", "No change.");
+		}
+	} else {
+		if (tf >= 0) {
+			const struct sim_trap_info *ti = &sim_traps[tf];
+			cJSON_AddStringToObject(o, "effect", "neutral");
+			add_str(o, "why", xasprintf("The failure persists: %s", ti->root_cause));
+			if (sk.keyword[tf] || sk.rule_good[tf])
+				add_str(o, "suggestion", xasprintf("Make the rule about %s more prominent: %s",
+					ti->title, ti->suggestion));
+			else
+				add_str(o, "suggestion", xasprintf("Add a rule: %s", ti->suggestion));
+		} else if (h >= 0) {
+			const struct sim_trap_info *ti = &sim_traps[h];
+			cJSON_AddStringToObject(o, "effect", "hurt");
+			add_str(o, "why", xasprintf("The over-general rule \"%s\" misfired (%s).",
+				ti->harmful_rule, ti->harm_signal));
+			add_str(o, "suggestion", xasprintf("Narrow the rule about %s.", ti->title));
+		} else {
+			cJSON_AddStringToObject(o, "effect", "unclear");
+			cJSON_AddStringToObject(o, "why", "An arithmetic slip unrelated to the skill.");
+			cJSON_AddStringToObject(o, "suggestion", "No change.");
+		}
+	}
+	free(wtext);
+	return o;
+}
+
+static cJSON *data_feedback(const cJSON *data)
+{
+	const cJSON *skill = cJSON_GetObjectItemCaseSensitive(data, "skill");
+	const cJSON *cases = cJSON_GetObjectItemCaseSensitive(data, "cases"), *c;
+	struct rule_set rules = { .n = 0 };
+	struct ids helped[NR_TRAPS], hurt[NR_TRAPS], open[NR_TRAPS];
+	int has_good[NR_TRAPS] = { 0 };
+	cJSON *o = cJSON_CreateObject();
+	cJSON *keep = cJSON_AddArrayToObject(o, "keep");
+	cJSON *remove = cJSON_AddArrayToObject(o, "remove");
+	cJSON *add = cJSON_AddArrayToObject(o, "add");
+	cJSON *emph = cJSON_AddArrayToObject(o, "emphasize");
+
+	memset(helped, 0, sizeof(helped));
+	memset(hurt, 0, sizeof(hurt));
+	memset(open, 0, sizeof(open));
+	cJSON_ArrayForEach(c, cases) {
+		const char *id = jstr(c, "case"), *effect = jstr(c, "effect");
+		static const char *const skip[] = { "case", "kind", "effect", NULL };
+		char *s = json_without(c, skip);
+		int t = sim_trap_of(s);
+		free(s);
+		if (t < 0 || !id || !effect)
+			continue;
+		if (!strcmp(effect, "helped"))
+			ids_add(&helped[t], id, strlen(id));
+		else if (!strcmp(effect, "hurt"))
+			ids_add(&hurt[t], id, strlen(id));
+		else if (!strcmp(effect, "neutral"))
+			ids_add(&open[t], id, strlen(id));
+	}
+	rules_read(&rules, cJSON_GetObjectItemCaseSensitive(skill, "success_patterns"));
+	rules_read(&rules, cJSON_GetObjectItemCaseSensitive(skill, "failure_lessons"));
+	for (int i = 0; i < rules.n; i++) {
+		int t, og = rule_is_overgeneral(rules.rule[i], &t);
+		struct ids none = { .n = 0 };
+		if (t < 0) {
+			cJSON_AddItemToArray(keep, rule_item(rules.rule[i], &none));
+			continue;
+		}
+		if (og && hurt[t].n) {
+			cJSON_AddItemToArray(remove, rule_item(rules.rule[i], &hurt[t]));
+			continue;
+		}
+		if (!og)
+			has_good[t] = 1;
+		cJSON_AddItemToArray(keep, rule_item(rules.rule[i], &helped[t]));
+		if (!og && open[t].n)
+			cJSON_AddItemToArray(emph, rule_item(rules.rule[i], &open[t]));
+	}
+	for (int t = 0; t < NR_TRAPS; t++) {
+		if (has_good[t])
+			continue;
+		if (open[t].n)
+			cJSON_AddItemToArray(add, rule_item(sim_traps[t].rule, &open[t]));
+		else if (hurt[t].n)
+			cJSON_AddItemToArray(add, rule_item(sim_traps[t].rule, &hurt[t]));
+	}
+	rules_release(&rules);
+	return o;
+}
+
+static cJSON *data_contrast(const cJSON *data)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(data, "failure");
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(data, "success");
+	const char *ft = jstr(f, "type"), *st = jstr(s, "type");
+	static const char *const skip[] = { "input", "expected", NULL };
+	char *ftext = json_without(f, skip), *stext = json_without(s, skip);
+	struct sim_scan fs, ss;
+	cJSON *o = cJSON_CreateObject();
+	int same = !ft || !st || !strcmp(ft, st);
+
+	sim_scan_text(&fs, ftext);
+	sim_scan_text(&ss, stext);
+	cJSON_AddBoolToObject(o, "same_type", same);
+	if (same)
+		add_str(o, "same_type_reason", xasprintf("Both are %s questions solved the same way.",
+							  ft ? ft : "calendar"));
+	else
+		add_str(o, "same_type_reason", xasprintf("One is a %s question, the other a %s question.",
+							  ft, st));
+	int tf = argmax(fs.fail), th = argmax(fs.harm), ts = argmax(ss.success);
+	int t = tf >= 0 ? tf : th >= 0 ? th : ts;
+	if (t >= 0) {
+		const struct sim_trap_info *ti = &sim_traps[t];
+		cJSON_AddStringToObject(o, "success_did", ts >= 0 ? sim_traps[ts].procedure :
+					"Wrote out each intermediate date and checked the month lengths.");
+		add_str(o, "failure_omitted", xasprintf("The failure skipped the check on %s at %s.",
+							 ti->title, ti->where));
+		cJSON_AddStringToObject(o, "lesson", ti->rule);
+	} else {
+		cJSON_AddStringToObject(o, "success_did", "Wrote out each intermediate date.");
+		cJSON_AddStringToObject(o, "failure_omitted", "It skipped intermediate dates.");
+		cJSON_AddStringToObject(o, "lesson", GENERIC_FAILURE);
+	}
+	free(ftext);
+	free(stext);
+	return o;
+}
+
+static cJSON *data_output(const char *role, const cJSON *data, const char *text,
+			  uint64_t seed, int harmful)
+{
+	if (!strcmp(role, "skill") && (cJSON_GetObjectItemCaseSensitive(data, "failure_clusters") ||
+				       cJSON_GetObjectItemCaseSensitive(data, "pairs")))
+		return data_skill(data, text, seed, harmful);
+	if (!strcmp(role, "skill_refine") && cJSON_GetObjectItemCaseSensitive(data, "previous_skill"))
+		return data_skill_refine(data, harmful);
+	if (!strcmp(role, "case_analysis") && jstr(data, "kind"))
+		return data_case_analysis(data);
+	if (!strcmp(role, "feedback") && cJSON_GetObjectItemCaseSensitive(data, "cases"))
+		return data_feedback(data);
+	if (!strcmp(role, "contrast") && cJSON_GetObjectItemCaseSensitive(data, "failure"))
+		return data_contrast(data);
+	if ((!strcmp(role, "failure_cluster") || !strcmp(role, "success_cluster")) &&
+	    cJSON_GetObjectItemCaseSensitive(data, "members")) {
+		char *t = members_text(data);
+		cJSON *o = !strcmp(role, "failure_cluster") ? role_failure_cluster(t, seed)
+							    : role_success_cluster(t, seed);
+		free(t);
+		return o;
+	}
+	return NULL;
+}
+
 cJSON *sim_aux_output(const char *role, const char *text, uint64_t seed, int harmful)
 {
+	cJSON *data = parse_data(text), *out = NULL;
+	if (data)
+		out = data_output(role, data, text, seed, harmful);
+	cJSON_Delete(data);
+	if (out)
+		return out;
 	if (!strcmp(role, "task_summary"))
 		return role_task_summary(text);
 	if (!strcmp(role, "failure_summary"))

@@ -40,57 +40,6 @@ int sim_fault_by_name(const char *name)
 	return -1;
 }
 
-/* ---- latency ------------------------------------------------------------ */
-
-int sim_latency_parse(struct sim_latency *l, const char *spec)
-{
-	char *end;
-	memset(l, 0, sizeof(*l));
-	if (!strncmp(spec, "lognormal:", 10)) {
-		l->kind = LAT_LOGNORMAL;
-		l->a = strtod(spec + 10, &end);
-		if (*end != ':')
-			return -1;
-		l->b = strtod(end + 1, &end);
-		return *end || l->a < 0 || l->b < 0 ? -1 : 0;
-	}
-	if (!strncmp(spec, "exp:", 4)) {
-		l->kind = LAT_EXP;
-		l->a = strtod(spec + 4, &end);
-		return *end || l->a < 0 ? -1 : 0;
-	}
-	l->a = strtod(spec, &end);
-	if (end == spec || l->a < 0)
-		return -1;
-	if (*end == '-') {
-		l->kind = LAT_UNIFORM;
-		const char *s2 = end + 1;
-		l->b = strtod(s2, &end);
-		return end == s2 || *end || l->b < l->a ? -1 : 0;
-	}
-	l->kind = LAT_CONST;
-	return *end ? -1 : 0;
-}
-
-double sim_latency_sample(const struct sim_latency *l, double u1, double u2)
-{
-	switch (l->kind) {
-	case LAT_UNIFORM:
-		return l->a + (l->b - l->a) * u1;
-	case LAT_LOGNORMAL: {
-		double z = sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * M_PI * u2);
-		double v = l->a * exp(l->b * z);
-		return v > 60000 ? 60000 : v;
-	}
-	case LAT_EXP: {
-		double v = -l->a * log(1.0 - u1);
-		return v > 60000 ? 60000 : v;
-	}
-	default:
-		return l->a;
-	}
-}
-
 /* ---- server state ------------------------------------------------------- */
 
 struct seen_entry {
@@ -115,19 +64,6 @@ struct server {
 };
 
 static struct server S;
-
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static double unit(uint64_t x)
-{
-	return (double)(mix64(x) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 /* Count one more sighting of `key`; returns the count before. Caller locks. */
 static int seen_bump(uint64_t key)
@@ -538,7 +474,7 @@ static void openai_chat(struct reply *r, const cJSON *req, uint64_t body_hash, s
 		}
 		if (sys.len >= 64) {
 			uint64_t k = ss_hash64(sys.buf, sys.len) ^ ss_hash64(c.model, strlen(c.model));
-			if (seen_bump_locked(mix64(k ^ 0x5157ULL)) > 0)
+			if (seen_bump_locked(sim_mix64(k ^ 0x5157ULL)) > 0)
 				cached = approx_tokens(sys.len);
 		}
 	}
@@ -745,8 +681,8 @@ static void anthropic_cache(const cJSON *system, const char *model, int *creatio
 		if (blk == last)
 			break;
 	}
-	uint64_t k = ss_hash64(pre.buf, pre.len) ^ mix64(ss_hash64(model, strlen(model)));
-	if (seen_bump_locked(mix64(k ^ 0xa17ULL)) > 0)
+	uint64_t k = ss_hash64(pre.buf, pre.len) ^ sim_mix64(ss_hash64(model, strlen(model)));
+	if (seen_bump_locked(sim_mix64(k ^ 0xa17ULL)) > 0)
 		*read = approx_tokens(pre.len);
 	else
 		*creation = approx_tokens(pre.len);
@@ -914,15 +850,15 @@ static enum sim_fault draw_fault(uint64_t body_hash, int occurrence)
 {
 	const struct sim_options *o = S.opt;
 	int kinds[NR_FAULTS], nk = 0;
-	uint64_t k = mix64(o->seed ^ 0xfa17ULL) ^ body_hash ^ mix64((uint64_t)occurrence + 1);
+	uint64_t k = sim_mix64(o->seed ^ 0xfa17ULL) ^ body_hash ^ sim_mix64((uint64_t)occurrence + 1);
 	if (o->fault_rate <= 0 || !o->faults)
 		return FAULT_NONE;
-	if (unit(k) >= o->fault_rate)
+	if (sim_unit(k) >= o->fault_rate)
 		return FAULT_NONE;
 	for (int i = 1; i < NR_FAULTS; i++)
 		if (o->faults & (1u << i))
 			kinds[nk++] = i;
-	return (enum sim_fault)kinds[mix64(k ^ 0x77ULL) % (uint64_t)nk];
+	return (enum sim_fault)kinds[sim_mix64(k ^ 0x77ULL) % (uint64_t)nk];
 }
 
 /* Turn a finished reply into the fault's version of it. */
@@ -1228,11 +1164,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 	{
 		uint64_t bh = ss_hash64(rq->body.buf, rq->body.len);
-		int occ = seen_bump_locked(mix64(bh ^ mix64(S.opt->seed)));
-		uint64_t lk = mix64(bh ^ mix64((uint64_t)occ) ^ S.opt->seed);
+		int occ = seen_bump_locked(sim_mix64(bh ^ sim_mix64(S.opt->seed)));
+		uint64_t lk = sim_mix64(bh ^ sim_mix64((uint64_t)occ) ^ S.opt->seed);
 		enum sim_fault f = draw_fault(bh, occ);
 
-		latency = (int64_t)sim_latency_sample(&S.opt->latency, unit(lk), unit(lk ^ 0xabcdULL));
+		latency = (int64_t)sim_latency_sample(&S.opt->latency, sim_unit(lk), sim_unit(lk ^ 0xabcdULL));
 		if (!strcmp(path, "/chat/completions"))
 			openai_chat(&r, req, bh, rq->body.len);
 		else if (anthropic)

@@ -64,6 +64,7 @@ struct sim_trap_info {
 	const char *technique_name;
 	const char *when_applies;
 	const char *suggestion;    /* advice phrased unlike the rule itself */
+	const char *success_rule;  /* imperative form of the procedure */
 };
 
 extern const struct sim_trap_info sim_traps[NR_TRAPS];
@@ -80,13 +81,19 @@ struct sim_scan {
 	int harm[NR_TRAPS];        /* misfire signals of over-general rules */
 	int rule_good[NR_TRAPS];   /* the catalogue's precise rule verbatim */
 	int rule_bad[NR_TRAPS];    /* the catalogue's over-general rule verbatim */
+	int cause[NR_TRAPS];       /* the catalogue's own texts about it (root cause,
+				      procedure, names, rules) verbatim */
 };
 
 /*
- * Scan `text` line by line.  A line carrying an over-general phrase of a
- * family counts as harmful for it and not as addressing it.
+ * Scan `text`: keyword and harmful counts are lines (a line carrying an
+ * over-general phrase of a family counts as harmful for it and addresses
+ * nothing); signals and catalogue texts are counted per occurrence.
  */
 void sim_scan_text(struct sim_scan *s, const char *text);
+
+/* The trap `text` is most about (catalogue texts and signals first), or -1. */
+int sim_trap_of(const char *text);
 
 /* Case-insensitive substring search. */
 const char *sim_strcasestr(const char *hay, const char *needle);
@@ -141,6 +148,11 @@ int64_t sim_days_from_civil(int y, int m, int d);
 void sim_civil_from_days(int64_t z, int *y, int *m, int *d);
 int sim_is_leap(int y);
 int sim_month_len(int y, int m);
+/* "YYYY-MM-DD" of a day number into out[n]. */
+void sim_iso(char *out, size_t n, int64_t z);
+/* A 64-bit mixer (splitmix64's finaliser) and a uniform double in [0, 1) from it. */
+uint64_t sim_mix64(uint64_t x);
+double sim_unit(uint64_t x);
 /* 0 = Monday .. 6 = Sunday */
 int sim_weekday(int64_t z);
 extern const char *const sim_weekday_names[7];

@@ -66,11 +66,24 @@ int sim_weekday(int64_t z)
 	return (int)(w < 0 ? w + 7 : w);
 }
 
-static void iso(char *out, size_t n, int64_t z)
+void sim_iso(char *out, size_t n, int64_t z)
 {
 	int y, m, d;
 	sim_civil_from_days(z, &y, &m, &d);
 	snprintf(out, n, "%04d-%02d-%02d", y, m, d);
+}
+
+uint64_t sim_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+double sim_unit(uint64_t x)
+{
+	return (double)(sim_mix64(x) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* ---- generation ------------------------------------------------------- */
@@ -132,8 +145,8 @@ static void gen_count(struct ss_rng *r, struct sim_instance *in, int inclusive)
 	char sa[16], sb[16];
 	pick_range(r, inclusive ? 0.35 : 0.3, 0.2, &in->a, &in->b);
 	range_flags(in, in->a, in->b);
-	iso(sa, sizeof(sa), in->a);
-	iso(sb, sizeof(sb), in->b);
+	sim_iso(sa, sizeof(sa), in->a);
+	sim_iso(sb, sizeof(sb), in->b);
 	in->type = "count";
 	if (inclusive) {
 		in->traps |= TRAP_BIT(TRAP_INCLUSIVE);
@@ -179,10 +192,10 @@ static void gen_offset_days(struct ss_rng *r, struct sim_instance *in)
 		in->traps |= TRAP_BIT(TRAP_YEAR_BOUNDARY);
 	in->vulns |= VULN_DAY_OFFSET;
 	in->type = "offset";
-	iso(sa, sizeof(sa), in->a);
+	sim_iso(sa, sizeof(sa), in->a);
 	snprintf(in->input, sizeof(in->input),
 		 "What date is %d days after %s? Answer in YYYY-MM-DD format.", in->n, sa);
-	iso(in->expected, sizeof(in->expected), in->b);
+	sim_iso(in->expected, sizeof(in->expected), in->b);
 }
 
 static void gen_offset_months(struct ss_rng *r, struct sim_instance *in)
@@ -214,12 +227,12 @@ static void gen_offset_months(struct ss_rng *r, struct sim_instance *in)
 		in->vulns |= VULN_MONTH_MID;
 	}
 	in->type = "offset";
-	iso(sa, sizeof(sa), in->a);
+	sim_iso(sa, sizeof(sa), in->a);
 	snprintf(in->input, sizeof(in->input),
 		 "What date is %d month%s after %s? If that day does not exist in the target "
 		 "month, use the last day of that month. Answer in YYYY-MM-DD format.",
 		 n, n == 1 ? "" : "s", sa);
-	iso(in->expected, sizeof(in->expected), in->b);
+	sim_iso(in->expected, sizeof(in->expected), in->b);
 }
 
 static void gen_weekday(struct ss_rng *r, struct sim_instance *in)
@@ -230,8 +243,8 @@ static void gen_weekday(struct ss_rng *r, struct sim_instance *in)
 		in->b += 7 + (int64_t)ss_rng_below(r, 20);
 	range_flags(in, in->a, in->b);
 	in->type = "weekday";
-	iso(sa, sizeof(sa), in->a);
-	iso(sb, sizeof(sb), in->b);
+	sim_iso(sa, sizeof(sa), in->a);
+	sim_iso(sb, sizeof(sb), in->b);
 	snprintf(in->input, sizeof(in->input),
 		 "%s was a %s. What day of the week is %s?", sa,
 		 sim_weekday_names[sim_weekday(in->a)], sb);

@@ -76,6 +76,7 @@ const struct sim_trap_info sim_traps[NR_TRAPS] = {
 		.when_applies = "a date range or offset that passes the end of February",
 		.suggestion = "State how many days February has in the year at hand before "
 			      "stepping past it.",
+		.success_rule = "Before stepping past February, state whether the year is a leap year and use 29 days for February when it is.",
 	},
 	[TRAP_INCLUSIVE] = {
 		.name = "inclusive_count",
@@ -100,6 +101,7 @@ const struct sim_trap_info sim_traps[NR_TRAPS] = {
 		.when_applies = "questions that count days including both the start and the end date",
 		.suggestion = "Decide explicitly whether the start date is part of the count before "
 			      "answering.",
+		.success_rule = "Decide whether the question counts both ends; if it does, add one to the plain difference.",
 	},
 	[TRAP_DAY_MONTH] = {
 		.name = "day_month_order",
@@ -121,6 +123,7 @@ const struct sim_trap_info sim_traps[NR_TRAPS] = {
 		.when_applies = "numeric dates whose day and month are both 12 or less",
 		.suggestion = "Name which number is the day according to the stated format before "
 			      "converting.",
+		.success_rule = "Split a numeric date by the format the question states before converting it (DD/MM: day first).",
 	},
 	[TRAP_MONTH_END] = {
 		.name = "month_end",
@@ -144,6 +147,7 @@ const struct sim_trap_info sim_traps[NR_TRAPS] = {
 		.technique_name = "Clamp to the month end",
 		.when_applies = "adding months to a date late in a month (29th to 31st)",
 		.suggestion = "Look up the target month's length before writing the day.",
+		.success_rule = "Compare the day with the target month's length and use the last day of the month when the month is shorter.",
 	},
 	[TRAP_YEAR_BOUNDARY] = {
 		.name = "year_boundary",
@@ -167,6 +171,7 @@ const struct sim_trap_info sim_traps[NR_TRAPS] = {
 		.when_applies = "offsets from late December that end in the next year",
 		.suggestion = "Write the year of the result explicitly after passing the end of "
 			      "December.",
+		.success_rule = "After passing December 31, write the new year explicitly in the result.",
 	},
 };
 
@@ -191,6 +196,15 @@ static int any(const char *line, const char *const *list)
 	return 0;
 }
 
+static int count_occ(const char *hay, const char *needle)
+{
+	int n = 0;
+	size_t len = strlen(needle);
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + len, needle))
+		n++;
+	return n;
+}
+
 static void scan_line(struct sim_scan *s, const char *line)
 {
 	int harmful = 0;
@@ -205,12 +219,9 @@ static void scan_line(struct sim_scan *s, const char *line)
 		const struct sim_trap_info *ti = &sim_traps[t];
 		if (!harmful && any(line, ti->keywords))
 			s->keyword[t]++;
-		if (strstr(line, ti->fail_signal))
-			s->fail[t]++;
-		if (strstr(line, ti->success_signal))
-			s->success[t]++;
-		if (strstr(line, ti->harm_signal))
-			s->harm[t]++;
+		s->fail[t] += count_occ(line, ti->fail_signal);
+		s->success[t] += count_occ(line, ti->success_signal);
+		s->harm[t] += count_occ(line, ti->harm_signal);
 	}
 }
 
@@ -237,7 +248,7 @@ static char *lower_copy(const char *text)
 static int contains_ci(const char *lower_text, const char *phrase)
 {
 	char *lp = lower_copy(phrase);
-	int found = strstr(lower_text, lp) != NULL;
+	int found = count_occ(lower_text, lp);
 	free(lp);
 	return found;
 }
@@ -252,6 +263,12 @@ void sim_scan_text(struct sim_scan *s, const char *text)
 	for (int t = 0; t < NR_TRAPS; t++) {
 		s->rule_good[t] = contains_ci(low, sim_traps[t].rule);
 		s->rule_bad[t] = contains_ci(low, sim_traps[t].harmful_rule);
+		const struct sim_trap_info *ti = &sim_traps[t];
+		const char *own[] = { ti->root_cause, ti->procedure, ti->pattern_name,
+				      ti->technique_name, ti->success_rule, ti->suggestion };
+		s->cause[t] = s->rule_good[t];
+		for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+			s->cause[t] += contains_ci(low, own[i]);
 	}
 	for (line = low; line; line = next) {
 		next = strchr(line, '\n');
@@ -260,4 +277,21 @@ void sim_scan_text(struct sim_scan *s, const char *text)
 		scan_line(s, line);
 	}
 	free(low);
+}
+
+int sim_trap_of(const char *text)
+{
+	struct sim_scan sc;
+	int best = -1, best_score = 0;
+	sim_scan_text(&sc, text);
+	for (int t = 0; t < NR_TRAPS; t++) {
+		int score = 8 * (sc.cause[t] + sc.rule_bad[t]) +
+			    4 * (sc.fail[t] + sc.success[t] + sc.harm[t]) +
+			    sc.keyword[t] + sc.harmful[t];
+		if (score > best_score) {
+			best = t;
+			best_score = score;
+		}
+	}
+	return best;
 }

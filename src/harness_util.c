@@ -8,7 +8,9 @@
 #include "skillsmith/grader.h"
 #include "skillsmith/harness.h"
 #include "skillsmith/llm.h"
+#include "skillsmith/loop.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,100 @@ static void on_judge(const struct llm_response *resp, void *payload)
 	free(j);
 }
 
+/*
+ * A command grader as a job on the event loop: its pipes are watched by
+ * the loop and every readiness pumps grader_job_step(j, 0); a timer covers
+ * the deadline and, once the pipes are closed, polls for the exit.
+ */
+struct cmd_grade {
+	struct grader_job *j;
+	struct loop *lp;
+	int fds[3];
+	int nr_fds;
+	uint64_t timer;
+	char *note;
+	hutil_graded_fn done;
+	void *payload;
+};
+
+static void cg_pump(struct cmd_grade *c);
+
+static void cg_fd(int fd, int events, void *payload)
+{
+	cg_pump(payload);
+}
+
+static void cg_timer(void *payload)
+{
+	struct cmd_grade *c = payload;
+	c->timer = 0;
+	cg_pump(c);
+}
+
+static void cg_unwatch(struct cmd_grade *c)
+{
+	for (int i = 0; i < c->nr_fds; i++)
+		loop_fd_del(c->lp, c->fds[i]);
+	c->nr_fds = 0;
+	if (c->timer) {
+		loop_timer_cancel(c->lp, c->timer);
+		c->timer = 0;
+	}
+}
+
+static void cg_pump(struct cmd_grade *c)
+{
+	int r = grader_job_step(c->j, 0);
+	/* the job may have closed descriptors: forget them before anything reuses them */
+	cg_unwatch(c);
+	if (r != 0) {
+		struct grade_result g;
+		memset(&g, 0, sizeof(g));
+		if (r < 0) {
+			g.note = xstrdup(ss_err_last());
+		} else if (grader_job_result(c->j, &g) < 0 && !g.note) {
+			g.note = xstrdup(ss_err_last());
+		}
+		add_note(&g, c->note);
+		c->done(&g, 0, c->note, c->payload);
+		grade_result_release(&g);
+		grader_job_free(c->j);
+		free(c->note);
+		free(c);
+		return;
+	}
+	struct pollfd p[3];
+	int n = grader_job_pollfds(c->j, p, 3);
+	for (int i = 0; i < n; i++) {
+		int ev = (p[i].events & POLLOUT) ? LOOP_WRITE : LOOP_READ;
+		loop_fd_add(c->lp, p[i].fd, ev, cg_fd, c);
+		c->fds[c->nr_fds++] = p[i].fd;
+	}
+	int64_t left = grader_job_deadline_ms(c->j) - ss_now_ms();
+	if (left < 0)
+		left = 0;
+	c->timer = loop_timer_add(c->lp, n ? left : (left < 10 ? left : 10), cg_timer, c);
+}
+
+static int grade_command_async(struct loop *lp, const struct grader_config *g,
+			       const char *stdin_data, const char *note,
+			       hutil_graded_fn done, void *payload)
+{
+	struct grader_job *j;
+	int r = grader_job_start(&j, g, stdin_data, strlen(stdin_data));
+	if (r < 0)
+		return r;
+	struct cmd_grade *c = xcalloc(1, sizeof(*c));
+	c->j = j;
+	c->lp = lp;
+	c->note = note ? xstrdup(note) : NULL;
+	c->done = done;
+	c->payload = payload;
+	/* the first pump runs from the loop, so `done` never runs inside hutil_grade */
+	c->timer = loop_timer_add(lp, 0, cg_timer, c);
+	return 0;
+}
+
 void hutil_grade(struct harness_ctx *ctx, const struct harness_instance *inst,
 		 const char *answer, const cJSON *messages, const char *note,
 		 hutil_graded_fn done, void *payload)
@@ -153,8 +249,15 @@ void hutil_grade(struct harness_ctx *ctx, const struct harness_instance *inst,
 	}
 
 	char *traj_in = NULL;
-	if (g->kind == GRADER_COMMAND)
+	struct loop *lp = ctx->loop ? ctx->loop : (ctx->llm ? llm_loop(ctx->llm) : NULL);
+	if (g->kind == GRADER_COMMAND) {
 		traj_in = grader_command_input(inst->id, inst->input, inst->expected, answer, messages);
+		if (lp && grade_command_async(lp, g, traj_in, note, done, payload) == 0) {
+			free(traj_in);
+			return;
+		}
+		/* could not start it: grader_grade() reports why */
+	}
 	int r = grader_grade(g, answer, inst->expected, traj_in, &gr);
 	free(traj_in);
 	if (r < 0 && !gr.note)

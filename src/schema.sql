@@ -58,6 +58,8 @@ CREATE TABLE rollouts (
   UNIQUE (run_id, phase, candidate_id, instance_id)
 );
 CREATE INDEX rollouts_run ON rollouts(run_id, phase, candidate_id);
+-- Covers the dashboard's grid (one cell per rollout) without reading trajectories.
+CREATE INDEX IF NOT EXISTS rollouts_cells ON rollouts(run_id, instance_id, phase, candidate_id, status, outcome);
 
 -- Every LLM call, cached or not.  Never holds a key.
 CREATE TABLE llm_calls (

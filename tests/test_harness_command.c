@@ -185,12 +185,65 @@ static void harness_command__timeout_and_exit_status(void **state)
 	fx_free(f);
 }
 
+/* A 10 ms heartbeat on the loop, counting until the rollout reports. */
+struct beat {
+	struct fx *f;
+	struct loop *lp;
+	int n;
+};
+
+static void heartbeat(void *payload)
+{
+	struct beat *b = payload;
+	if (b->f->got)
+		return;
+	b->n++;
+	loop_timer_add(b->lp, 10, heartbeat, b);
+}
+
+static void harness_command__command_grader_on_the_loop(void **state)
+{
+	struct fx *f = fx_new("[\"printf\", \"%s\", \"2024-03-01\"]", 30);
+	struct grader_config g;
+	grader_config_init(&g);
+	cJSON *gj = cJSON_Parse("{\"kind\": \"command\", \"command\": [\"sh\", \"-c\","
+				"\"sleep 0.2; grep -q '\\\"output\\\":\\\"2024-03-01\\\"' && echo 1 || echo 0\"]}");
+	assert_non_null(gj);
+	assert_int_equal(grader_config_parse(&g, gj, "test", "grader", "."), 0);
+	struct harness_instance x = q;
+	x.grader = &g;
+	/* the loop keeps serving timers while the grader sleeps */
+	struct beat b = { f, f->ctx.loop, 0 };
+	assert_int_equal(harness_command_rollout(&f->ctx, &x, NULL, on_done, f), 0);
+	loop_timer_add(b.lp, 10, heartbeat, &b);
+	fx_run(f);
+	assert_int_equal(f->status, 0);
+	assert_int_equal(f->outcome, 1);
+	assert_true(b.n >= 5);
+	fx_reset(f);
+
+	x.expected = "2024-03-02";  /* the grader reads only the output: still 1 */
+	grader_config_release(&g);
+	grader_config_init(&g);
+	cJSON_Delete(gj);
+	gj = cJSON_Parse("{\"kind\": \"command\", \"command\": [\"/nonexistent/grader\"]}");
+	assert_int_equal(grader_config_parse(&g, gj, "test", "grader", "."), 0);
+	assert_int_equal(harness_command_rollout(&f->ctx, &x, NULL, on_done, f), 0);
+	fx_run(f);
+	assert_int_equal(f->status, 0);
+	assert_int_equal(f->outcome, 0);   /* a grader that cannot run fails the instance */
+	grader_config_release(&g);
+	cJSON_Delete(gj);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(harness_command__skill_folder_and_grading),
 		cmocka_unit_test(harness_command__no_shell),
 		cmocka_unit_test(harness_command__timeout_and_exit_status),
+		cmocka_unit_test(harness_command__command_grader_on_the_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -351,6 +351,85 @@ static void ui__follows_the_store_live(void **state)
 	free(path);
 }
 
+/* A stand-in engine for ui_main's tick hook: writes through its own
+ * connection, as the engine does, and finishes after a few turns. */
+struct fake_engine {
+	struct store *st;
+	int calls;
+};
+
+static int fake_tick(int budget_ms, void *payload)
+{
+	struct fake_engine *e = payload;
+	e->calls++;
+	if (e->calls == 3)
+		assert_int_equal(store_exec(e->st, "INSERT INTO events (run_id, at, kind, stage, message)"
+					    " VALUES ('demo-1', 1800000600, 'info', 'verify',"
+					    " 'the engine says hello')"), 0);
+	return e->calls >= 6 ? 1 : 0;
+}
+
+static void ui__attach_ticks_the_engine_and_follows_it(void **state)
+{
+	char *store = make_store("attach.db", NULL);
+	struct fake_engine e = { NULL, 0 };
+	assert_int_equal(store_open(&e.st, store, 0), 0);
+	char *script = tmpdir_path("attach-script");
+	const char *keys = ":resize 200x50\nj\nj\nj\nj\nk\nk\nk\nk\n";
+	assert_int_equal(ss_write_file(script, keys, strlen(keys)), 0);
+	char *dump = tmpdir_path("attach-dump");
+	setenv("SKILLSMITH_UI_SCRIPT", script, 1);
+	setenv("SKILLSMITH_UI_DUMP", dump, 1);
+	FILE *out = fopen("/dev/null", "w");
+	struct ui_options o = UI_OPTIONS_INIT;
+	o.store_path = store;
+	o.run_id = "demo-1";
+	o.tick = fake_tick;
+	o.payload = &e;
+	o.out = out;
+	/* the engine finished (tick returned 1): a plain quit */
+	assert_int_equal(ui_main(&o), UI_QUIT);
+	fclose(out);
+	assert_true(e.calls >= 6);
+	char *text = ss_read_file(dump, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "the engine says hello"));
+	free(text);
+
+	/* paused: the change is not shown until resumed */
+	e.calls = 0;
+	store_exec(e.st, "DELETE FROM events WHERE message = 'the engine says hello'");
+	keys = ":resize 200x50\np\nj\nj\nj\nj\nk\nk\nk\n";
+	assert_int_equal(ss_write_file(script, keys, strlen(keys)), 0);
+	out = fopen("/dev/null", "w");
+	o.out = out;
+	assert_int_equal(ui_main(&o), UI_QUIT);
+	fclose(out);
+	text = ss_read_file(dump, NULL);
+	assert_null(strstr(text, "the engine says hello"));
+	assert_non_null(strstr(text, "paused"));
+	free(text);
+
+	/* quitting while the engine still runs says so */
+	e.calls = -100;
+	keys = ":resize 80x24\nQ\n";
+	assert_int_equal(ss_write_file(script, keys, strlen(keys)), 0);
+	out = fopen("/dev/null", "w");
+	o.out = out;
+	assert_int_equal(ui_main(&o), UI_QUIT_RUNNING);
+	fclose(out);
+
+	unsetenv("SKILLSMITH_UI_SCRIPT");
+	unsetenv("SKILLSMITH_UI_DUMP");
+	store_close(e.st);
+	unlink(script);
+	unlink(dump);
+	unlink(store);
+	free(script);
+	free(dump);
+	free(store);
+}
+
 static void ui__unknown_run_is_an_error(void **state)
 {
 	char *store = make_store("norun.db", NULL);
@@ -389,6 +468,7 @@ int main(void)
 		cmocka_unit_test(ui__approve_and_reject_land_in_decisions),
 		cmocka_unit_test(ui__pending_candidate_approval),
 		cmocka_unit_test(ui__follows_the_store_live),
+		cmocka_unit_test(ui__attach_ticks_the_engine_and_follows_it),
 		cmocka_unit_test(ui__too_small_then_q_quits),
 		cmocka_unit_test(ui__resize_storm_settles),
 		cmocka_unit_test(ui__hostile_text_reaches_terminal_as_markers),

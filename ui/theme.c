@@ -6,7 +6,7 @@
  * File format, one role a line (any part may be left out):
  *
  *     # comment
- *     ROLE  FG  [BG]  [ATTR...]
+ *     ROLE  FG  [BG]  [ATTR...]   # a comment after a blank and "# "
  *
  * FG and BG are "default", a name (black red green yellow blue magenta
  * cyan white, bright-NAME), "colorN" (0..255) or "#rrggbb"; "-" keeps the
@@ -217,10 +217,18 @@ int theme_parse(struct theme *t, const char *text, const char *file)
 		char *line = xstrndup(p, n);
 		p += n + (eol ? 1 : 0);
 		lineno++;
-		char *hash = strchr(line, '#');
-		/* '#' starts a comment only at the start or after a blank */
-		while (hash && hash != line && !isspace((unsigned char)hash[-1]))
-			hash = strchr(hash + 1, '#');
+		/* '#' starts a comment at the start of a line, or as a word of
+		 * its own ("# ..."); "#rrggbb" is a colour */
+		char *hash = line + strspn(line, " \t");
+		if (*hash != '#') {
+			hash = strstr(line, " #");
+			while (hash && hash[2] && !isspace((unsigned char)hash[2]))
+				hash = strstr(hash + 2, " #");
+		}
+		if (hash && *hash != '#')
+			hash++;
+		if (hash && *hash != '#')
+			hash = NULL;
 		if (hash)
 			*hash = '\0';
 		char *words[8];

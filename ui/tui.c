@@ -902,6 +902,15 @@ int ui_main(const struct ui_options *opts)
 	int rc;
 	ui->opt = *opts;
 	ui->out = opts->out ? opts->out : stdout;
+	/* the workspace holds the store: "<workspace>/store.db" */
+	char *ws = NULL;
+	if (!ui->opt.workspace && opts->store_path) {
+		const char *slash = strrchr(opts->store_path, '/');
+		const char *base = slash ? slash + 1 : opts->store_path;
+		if (!strcmp(base, "store.db"))
+			ws = slash ? xstrndup(opts->store_path, (size_t)(slash - opts->store_path)) : xstrdup(".");
+		ui->opt.workspace = ws;
+	}
 	ui->layout_stacked = -1;
 	for (int i = 0; i < VIEW__COUNT; i++) {
 		ui->views[i].ops = view_table[i];
@@ -947,6 +956,7 @@ cleanup:
 	free(ui->run.final_status);
 	free(ui->run.error);
 	store_close(ui->st);
+	free(ws);
 	free(ui);
 	return rc;
 }

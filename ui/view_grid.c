@@ -246,16 +246,10 @@ static struct grid *grid_load(struct ui *ui)
 
 	/* columns: baseline, import, rounds 1..K, test */
 	int has_import = 0, max_round = ui->run.rounds_total;
-	s = store_prepare(ui->st, "SELECT DISTINCT r.phase, COALESCE(c.round, 0) FROM rollouts r"
-			  " LEFT JOIN candidates c ON c.id = r.candidate_id WHERE r.run_id = ?");
+	s = store_prepare(ui->st, "SELECT 1 FROM rollouts WHERE run_id = ? AND phase = 'import' LIMIT 1");
 	if (s) {
 		sqlite3_bind_text(s, 1, ui->run_id, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			if (!strcmp(col_text(s, 0), "import"))
-				has_import = 1;
-			if (sqlite3_column_int(s, 1) > max_round)
-				max_round = sqlite3_column_int(s, 1);
-		}
+		has_import = sqlite3_step(s) == SQLITE_ROW;
 		sqlite3_finalize(s);
 	}
 	s = store_prepare(ui->st, "SELECT MAX(round) FROM candidates WHERE run_id = ?");

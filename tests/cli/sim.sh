@@ -74,7 +74,7 @@ check "the request log redacts Authorization" grep -q '"Authorization":"\[redact
 check "the key never reaches the request log" sh -c '! grep -q "SECRET-123" req.log'
 check "the request log names the instance" grep -q '"instance":"cal-007"' req.log
 
-# trap mechanics: a matching rule repairs, an over-general rule regresses
+# trap mechanics over HTTP: the system prompt's rules decide
 right() { # right SYSTEM FILE: count right answers over the instances in FILE
 	n=0
 	while IFS= read -r line; do
@@ -91,16 +91,7 @@ base=$(right "You are a careful assistant." leap.jsonl)
 rule=$(right "You are a careful assistant. Check for a leap year: February 29 exists in leap years." leap.jsonl)
 echo "# leap_year instances right: $base without the rule, $rule with it (of $(wc -l < leap.jsonl))"
 check "a leap-year rule raises accuracy on leap-year instances" test "$rule" -gt $((base + 5))
-grep '"day_month_order"' suite.jsonl > dm.jsonl
-base=$(right "You are a careful assistant." dm.jsonl)
-rule=$(right "Read DD/MM dates day first when that format is stated." dm.jsonl)
-echo "# day_month_order instances right: $base without the rule, $rule with it"
-check "a day/month rule raises accuracy on day/month instances" test "$rule" -gt $((base + 5))
-grep 'How many days after' suite.jsonl | grep '"traps": \[\]' > excl.jsonl
-base=$(right "You are a careful assistant." excl.jsonl)
-harm=$(right "Always add one day to every day count or date difference." excl.jsonl)
-echo "# exclusive counts right: $base without the rule, $harm with an over-general one"
-check "an over-general rule lowers accuracy where it does not fit" test "$harm" -lt $((base - 5))
+# (the other traps and the over-general rules: tests/test_sim.c)
 
 # auxiliary roles through response_format
 aux_body() { # aux_body SCHEMA TEXT [MODEL]
