@@ -1255,3 +1255,57 @@ void audit_format_json(const struct audit_report *r, enum audit_severity fail_at
 	free(s);
 	cJSON_Delete(root);
 }
+
+/* SARIF levels: high is an error, medium a warning, the rest notes. */
+static const char *sarif_level(enum audit_severity s)
+{
+	return s == AUDIT_HIGH ? "error" : s == AUDIT_MEDIUM ? "warning" : "note";
+}
+
+void audit_format_sarif(const struct audit_report *r, struct buf *out)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+	cJSON_AddStringToObject(root, "version", "2.1.0");
+	cJSON *runs = cJSON_AddArrayToObject(root, "runs");
+	cJSON *run = cJSON_CreateObject();
+	cJSON_AddItemToArray(runs, run);
+	cJSON *driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "tool"), "driver");
+	cJSON_AddStringToObject(driver, "name", "skillsmith audit");
+	cJSON_AddStringToObject(driver, "version", SKILLSMITH_VERSION);
+	cJSON *rules = cJSON_AddArrayToObject(driver, "rules");
+	cJSON *results = cJSON_AddArrayToObject(run, "results");
+	for (size_t i = 0; i < r->nr; i++) {
+		const struct audit_finding *f = &r->findings[i];
+		int seen = 0;
+		const cJSON *it;
+		cJSON_ArrayForEach(it, rules) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+			seen |= cJSON_IsString(id) && !strcmp(id->valuestring, f->rule);
+		}
+		if (!seen) {
+			cJSON *rule = cJSON_CreateObject();
+			cJSON_AddStringToObject(rule, "id", f->rule);
+			cJSON_AddItemToArray(rules, rule);
+		}
+		cJSON *res = cJSON_CreateObject();
+		cJSON_AddStringToObject(res, "ruleId", f->rule);
+		cJSON_AddStringToObject(res, "level", sarif_level(f->severity));
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(res, "message"), "text", f->message);
+		cJSON *loc = cJSON_CreateObject();
+		cJSON *phys = cJSON_AddObjectToObject(loc, "physicalLocation");
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(phys, "artifactLocation"), "uri", f->file);
+		if (f->line > 0)
+			cJSON_AddNumberToObject(cJSON_AddObjectToObject(phys, "region"), "startLine", f->line);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "locations"), loc);
+		cJSON *props = cJSON_AddObjectToObject(res, "properties");
+		cJSON_AddStringToObject(props, "severity", audit_severity_name(f->severity));
+		cJSON_AddStringToObject(props, "excerpt", f->excerpt);
+		cJSON_AddItemToArray(results, res);
+	}
+	char *s = cJSON_Print(root);
+	buf_adds(out, s);
+	buf_addch(out, '\n');
+	free(s);
+	cJSON_Delete(root);
+}

@@ -1,5 +1,5 @@
 /*
- * skillsmith audit PATH|RUN [--severity LEVEL] [--json] [--workspace DIR]
+ * skillsmith audit PATH|RUN [--severity LEVEL] [--json|--sarif] [--workspace DIR]
  *
  * Exit 1 when a finding is at or above LEVEL (default medium), 0 when
  * none is, 2 on bad input (no such path, unknown run, bad option).
@@ -61,7 +61,7 @@ cleanup:
 int cmd_audit(int argc, char **argv)
 {
 	const char *target = NULL, *ws_opt = NULL, *level = "medium";
-	int json = 0, ret = EXIT_OK;
+	int json = 0, sarif = 0, ret = EXIT_OK;
 	struct audit_report r = AUDIT_REPORT_INIT;
 	struct buf out = BUF_INIT;
 	char *workspace = NULL;
@@ -75,6 +75,7 @@ int cmd_audit(int argc, char **argv)
 		       "                    (info, low, medium, high; default medium);\n"
 		       "                    --fail-on LEVEL is the same\n"
 		       "  --json            print the report as JSON\n"
+		       "  --sarif           print the findings as SARIF 2.1.0\n"
 		       "  --workspace DIR   the workspace whose store holds RUN\n");
 		return EXIT_OK;
 	}
@@ -83,6 +84,8 @@ int cmd_audit(int argc, char **argv)
 		const char *v;
 		if (!strcmp(argv[i], "--json")) {
 			json = 1;
+		} else if (!strcmp(argv[i], "--sarif")) {
+			sarif = 1;
 		} else if ((v = opt_value(argc, argv, &i, "--severity", &missing)) ||
 			   (v = opt_value(argc, argv, &i, "--fail-on", &missing))) {
 			level = v;
@@ -125,7 +128,9 @@ int cmd_audit(int argc, char **argv)
 		ret = rc == SS_ERR ? EXIT_PROVIDER : EXIT_INPUT;
 		goto cleanup;
 	}
-	if (json)
+	if (sarif)
+		audit_format_sarif(&r, &out);
+	else if (json)
 		audit_format_json(&r, (enum audit_severity)fail_at, &out);
 	else
 		audit_format_text(&r, (enum audit_severity)fail_at, &out);

@@ -159,5 +159,12 @@ void audit_format_text(const struct audit_report *r, enum audit_severity fail_at
  */
 void audit_format_json(const struct audit_report *r, enum audit_severity fail_at,
 		       struct buf *out);
+/*
+ * SARIF 2.1.0 (one run, tool "skillsmith audit"): each finding a result
+ * with ruleId, level (high: error, medium: warning, low and info: note),
+ * message, the file and line as its location, and properties.severity and
+ * properties.excerpt.  For code-scanning tools.
+ */
+void audit_format_sarif(const struct audit_report *r, struct buf *out);
 
 #endif

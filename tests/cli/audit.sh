@@ -77,6 +77,11 @@ out=$("$SS" audit --json "$D/upload" 2>&1)
 case "$out" in *'"rule":	"exfil-upload"'*'"counts":'*'"high":	1'*) ok "json has rule and counts" ;; *) notok "json: $out" ;; esac
 case "$out" in *'"path":'*'"findings":'*'"excerpt":'*) ok "json has path, findings, excerpt" ;; *) notok "json keys: $out" ;; esac
 
+# SARIF
+expect_exit 1 "sarif keeps the exit status" "$SS" audit --sarif "$D/commands"
+case "$out" in *'"version":	"2.1.0"'*'"ruleId":	"cmd-eval"'*'"startLine":	5'*) ok "sarif result with rule and line" ;; *) notok "sarif: $out" ;; esac
+case "$out" in *'"uri":	"scripts/setup.sh"'*) ok "sarif names the script" ;; *) notok "sarif uri: $out" ;; esac
+
 # bad input
 expect_exit 2 "missing path or run" "$SS" audit
 expect_exit 2 "unknown path/run" "$SS" audit no-such-thing --workspace ws
