@@ -15,6 +15,7 @@
 #include "skillsmith/config.h"
 #include "skillsmith/harness.h"
 #include "skillsmith/llm.h"
+#include "skillsmith/loop.h"
 #include "skillsmith/stats.h"
 #include "skillsmith/store.h"
 
@@ -36,7 +37,17 @@ void pl_fail(struct run_ctx *rc, int status)
 
 int pl_wait(struct run_ctx *rc)
 {
-	int r = llm_wait(rc->llm);
+	int r;
+	/* tools / command rollouts may wait on a process with no call in flight */
+	for (;;) {
+		r = llm_wait(rc->llm);
+		if (r < 0 || harness_pending() == 0 || pipeline_stop_requested())
+			break;
+		if (loop_run_once(llm_loop(rc->llm), 100) < 0) {
+			r = SS_ERR;
+			break;
+		}
+	}
 	if (pipeline_stop_requested())
 		pl_fail(rc, SS_ESTOPPED);
 	if (r < 0)
@@ -506,18 +517,6 @@ int pipeline_baseline(struct run_ctx *rc)
 
 /* ================================================================== */
 /* Stage 3: rounds                                                    */
-
-struct cand {
-	int64_t id;
-	int round;
-	char *body;
-	cJSON *skill;
-	int verified;
-	int early_stopped;
-	int net_gain;
-	int m;
-	char *commit;
-};
 
 static void cand_release(struct cand *c)
 {
@@ -1308,12 +1307,13 @@ int pipeline_run(struct run_ctx *rc)
 		    rc->created ? "starting" : "resuming", rc->run_id, (int)getpid());
 	if (!r)
 		r = pipeline_baseline(rc);
-	if (!r)
+	int edit = rc->cfg->strategy.kind == STRATEGY_EDIT;
+	if (!r && !edit)
 		r = pipeline_induce(rc);
 	if (!r)
-		r = pipeline_rounds(rc);
+		r = edit ? pipeline_edit_steps(rc) : pipeline_rounds(rc);
 	if (!r)
-		r = pipeline_select(rc);
+		r = edit ? pipeline_edit_select(rc) : pipeline_select(rc);
 	if (!r)
 		r = pipeline_test(rc);
 	if (!r)
@@ -1341,4 +1341,20 @@ int pipeline_run(struct run_ctx *rc)
 	ss_err_set(r, "%s", m);
 	free(m);
 	return r;
+}
+
+/* For the edit strategy (pipeline_edit.c). */
+int pl_cand_load(struct run_ctx *rc, int round, struct cand *c)
+{
+	return cand_load(rc, round, c);
+}
+
+void pl_cand_release(struct cand *c)
+{
+	cand_release(c);
+}
+
+int pl_verify(struct run_ctx *rc, struct cand *c, int gamma)
+{
+	return verify(rc, c, gamma);
 }
