@@ -1160,11 +1160,14 @@ int pipeline_rounds(struct run_ctx *rc)
 	for (int round = 1; round <= K && !r; round++) {
 		if (cand_load(rc, round, &cur) == SS_ENOTFOUND)
 			r = generate(rc, round, round > 1 ? &prev : NULL, &cur);
-		if (!r && !cur.verified)
+		int rejected = 0;
+		if (!r && !cur.verified && rc->cfg->approval != APPROVAL_NONE)
+			r = pl_approve_candidate(rc, cur.id, round, &rejected);
+		if (!r && !rejected && !cur.verified)
 			r = verify(rc, &cur, gamma);
-		if (!r && !cur.commit)
+		if (!r && !rejected && !cur.commit)
 			r = pl_commit_candidate(rc, cur.id);
-		if (!r && round < K)
+		if (!r && !rejected && round < K)
 			r = feedback(rc, &cur);
 		cand_release(&prev);
 		prev = cur;
@@ -1314,12 +1317,15 @@ int pipeline_run(struct run_ctx *rc)
 		r = edit ? pipeline_edit_steps(rc) : pipeline_rounds(rc);
 	if (!r)
 		r = edit ? pipeline_edit_select(rc) : pipeline_select(rc);
+	if (!r && !edit)
+		r = pipeline_attribute(rc);
 	if (!r)
 		r = pipeline_test(rc);
 	if (!r)
 		r = pl_tag_selected(rc);   /* the note now holds the test figures too */
 	if (!r) {
-		run_set_stage(rc, "done", rc->cfg->strategy.rounds);
+		run_set_stage(rc, "done", edit ? rc->cfg->strategy.epochs * rc->cfg->strategy.steps_per_epoch
+					       : rc->cfg->strategy.rounds);
 		run_set_state(rc, "done", NULL);
 		store_event(rc->st, rc->run_id, "stage", "done", NULL, "run %s finished", rc->run_id);
 		return 0;
