@@ -7,6 +7,7 @@
  * tool calls, the forced tool's input to the answer text.
  */
 #include "llm_priv.h"
+#include "skillsmith/tasks.h"
 #include "skillsmith/common.h"
 
 #include <stdlib.h>
@@ -169,6 +170,27 @@ cJSON *llm_anthropic_body(const struct llm_request *req, int stream)
 		cJSON *tc = cJSON_AddObjectToObject(o, "tool_choice");
 		cJSON_AddStringToObject(tc, "type", "tool");
 		cJSON_AddStringToObject(tc, "name", req->schema_name);
+	} else if (req->tool_choice) {
+		/* OpenAI's choices in Anthropic's words */
+		const cJSON *ch = req->tool_choice;
+		const char *name = NULL, *type = NULL;
+		if (cJSON_IsString(ch)) {
+			type = !strcmp(ch->valuestring, "required") ? "any" :
+			       !strcmp(ch->valuestring, "none") ? "none" : "auto";
+		} else {
+			const cJSON *fn = cJSON_GetObjectItemCaseSensitive(ch, "function");
+			const cJSON *n = cJSON_GetObjectItemCaseSensitive(fn, "name");
+			if (cJSON_IsString(n)) {
+				type = "tool";
+				name = n->valuestring;
+			}
+		}
+		if (type) {
+			cJSON *tc = cJSON_AddObjectToObject(o, "tool_choice");
+			cJSON_AddStringToObject(tc, "type", type);
+			if (name)
+				cJSON_AddStringToObject(tc, "name", name);
+		}
 	}
 	cJSON_AddNumberToObject(o, "temperature", req->temperature);
 	if (stream)
@@ -242,6 +264,8 @@ static int start_block(struct llm_acc *a, int index, const cJSON *block)
 int llm_anthropic_parse(const char *body, size_t len, struct llm_acc *a)
 {
 	int rc = 0;
+	if (utf8_invalid_at(body, len) >= 0)
+		return llm_acc_fail(a, "response is not valid UTF-8");
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	if (!root)
 		return llm_acc_fail(a, "malformed JSON in response");
@@ -283,6 +307,8 @@ cleanup:
 int llm_anthropic_event(const char *event, const char *data, size_t len, struct llm_acc *a)
 {
 	int rc = 0;
+	if (utf8_invalid_at(data, len) >= 0)
+		return llm_acc_fail(a, "stream event is not valid UTF-8");
 	cJSON *root = cJSON_ParseWithLength(data, len);
 	if (!root)
 		return llm_acc_fail(a, "malformed JSON in stream event '%s'", event);
