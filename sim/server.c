@@ -286,7 +286,63 @@ struct call {
 	struct buf text;           /* whole request text */
 	const struct sim_instance *inst;
 	char *output;              /* assistant text (agent) or JSON (aux) */
+	int submit_tool;           /* the agent may call "submit_answer" */
+	int after_tool;            /* the last message is a tool result */
+	/* what goes back: text and/or one tool call */
+	const char *reply_text;
+	const char *call_name;
+	char *call_args;           /* JSON text */
 };
+
+/* Decide the reply's text and tool call from the role's output. */
+static void shape_reply(struct call *c, const char *answer)
+{
+	if (c->via_tool) {
+		c->reply_text = NULL;
+		c->call_name = c->aux_name;
+		c->call_args = xstrdup(c->output);
+		return;
+	}
+	c->reply_text = c->output;
+	if (!c->aux_name && c->submit_tool && !c->after_tool && answer && *answer) {
+		struct buf b = BUF_INIT;
+		buf_adds(&b, "{\"answer\": ");
+		buf_add_json_str(&b, answer);
+		buf_addch(&b, '}');
+		c->call_name = "submit_answer";
+		c->call_args = buf_detach(&b, NULL);
+	}
+}
+
+/* Does a tools array (OpenAI or Anthropic shape) offer a tool of this name? */
+static int has_tool(const cJSON *tools, const char *name)
+{
+	const cJSON *t;
+	cJSON_ArrayForEach(t, tools) {
+		const char *n = str_field(cJSON_GetObjectItemCaseSensitive(t, "function"), "name");
+		if (!n)
+			n = str_field(t, "name");
+		if (n && !strcmp(n, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is the conversation's last message a tool result (OpenAI or Anthropic)? */
+static int last_is_tool_result(const cJSON *messages)
+{
+	int n = cJSON_GetArraySize(messages);
+	const cJSON *m = cJSON_GetArrayItem(messages, n - 1), *b;
+	const char *role = str_field(m, "role");
+	if (role && !strcmp(role, "tool"))
+		return 1;
+	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(m, "content")) {
+		const char *type = str_field(b, "type");
+		if (type && !strcmp(type, "tool_result"))
+			return 1;
+	}
+	return 0;
+}
 
 /* A value of the schema's shape when the schema name is unknown. */
 static cJSON *schema_fill(const cJSON *schema)
@@ -327,7 +383,8 @@ static void run_aux(struct call *c)
  * the rest of the prompt (system prompt, other messages; the input itself
  * cut out, since it names its own traps).
  */
-static void run_agent(struct call *c, const cJSON *system, const cJSON *messages)
+static void run_agent(struct call *c, const cJSON *system, const cJSON *messages,
+		      char *answer, size_t answer_len)
 {
 	struct buf last = BUF_INIT, rules = BUF_INIT, key = BUF_INIT;
 	const cJSON *m, *last_user = NULL;
@@ -369,7 +426,14 @@ static void run_agent(struct call *c, const cJSON *system, const cJSON *messages
 	buf_adds(&key, "\n--\n");
 	buf_adds(&key, c->inst->id);
 	sim_agent_answer(&ans, S.opt->seed, c->inst, rules.buf, ss_hash64(key.buf, key.len));
-	c->output = buf_detach(&ans.text, NULL);
+	snprintf(answer, answer_len, "%s", ans.answer);
+	if (c->after_tool) {
+		/* the answer was submitted; close with the final line only */
+		buf_release(&ans.text);
+		c->output = xasprintf("Answer: %s", ans.answer);
+	} else {
+		c->output = buf_detach(&ans.text, NULL);
+	}
 cleanup:
 	buf_release(&last);
 	buf_release(&rules);
@@ -410,6 +474,114 @@ static cJSON *chunk_choice(cJSON *chunk, cJSON **delta)
 	return ch;
 }
 
+/* One tool call object; `args` NULL for a name-only stream opener. */
+static cJSON *openai_call(const struct call *c, int stream, const char *args, int first)
+{
+	cJSON *call = cJSON_CreateObject(), *fn;
+	if (stream)
+		cJSON_AddNumberToObject(call, "index", 0);
+	if (first) {
+		cJSON_AddStringToObject(call, "id", "call_sim_0");
+		cJSON_AddStringToObject(call, "type", "function");
+	}
+	fn = cJSON_AddObjectToObject(call, "function");
+	if (first)
+		cJSON_AddStringToObject(fn, "name", c->call_name);
+	cJSON_AddStringToObject(fn, "arguments", args ? args : "");
+	return call;
+}
+
+static void openai_reply(struct reply *r, const struct call *c, const char *id, int64_t created,
+			 int prompt, int completion, int cached)
+{
+	const char *finish = c->call_name ? "tool_calls" : "stop";
+	if (!c->stream) {
+		cJSON *o = cJSON_CreateObject(), *choices, *ch, *msg;
+		cJSON_AddStringToObject(o, "id", id);
+		cJSON_AddStringToObject(o, "object", "chat.completion");
+		cJSON_AddNumberToObject(o, "created", (double)created);
+		cJSON_AddStringToObject(o, "model", c->model);
+		cJSON_AddStringToObject(o, "system_fingerprint", "skillsmith-sim");
+		choices = cJSON_AddArrayToObject(o, "choices");
+		ch = cJSON_CreateObject();
+		cJSON_AddItemToArray(choices, ch);
+		cJSON_AddNumberToObject(ch, "index", 0);
+		msg = cJSON_AddObjectToObject(ch, "message");
+		cJSON_AddStringToObject(msg, "role", "assistant");
+		if (c->reply_text)
+			cJSON_AddStringToObject(msg, "content", c->reply_text);
+		else
+			cJSON_AddNullToObject(msg, "content");
+		if (c->call_name)
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(msg, "tool_calls"),
+					     openai_call(c, 0, c->call_args, 1));
+		cJSON_AddStringToObject(ch, "finish_reason", finish);
+		cJSON_AddItemToObject(o, "usage", openai_usage(prompt, completion, cached));
+		reply_set(r, 200, cJSON_PrintUnformatted(o));
+		cJSON_Delete(o);
+		return;
+	}
+
+	struct buf b = BUF_INIT;
+	cJSON *chunk, *delta, *ch;
+	buf_adds(&b, ": simulated stream\n\n");
+	ALLOC_GROW(r->events, r->nr_events + 1, r->alloc_events);
+	r->events[r->nr_events++] = b.len;
+	chunk = chunk_base(id, created, c->model);
+	ch = chunk_choice(chunk, &delta);
+	cJSON_AddStringToObject(delta, "role", "assistant");
+	cJSON_AddStringToObject(delta, "content", "");
+	cJSON_AddNullToObject(ch, "finish_reason");
+	sse_json(r, &b, NULL, chunk);
+	/* the text in a few deltas, then the call: its name, then argument fragments */
+	for (int part = 0; part < 2; part++) {
+		const char *src = part == 0 ? c->reply_text : c->call_args;
+		size_t cuts[8], prev = 0;
+		int n;
+		if (!src || (part == 1 && !c->call_name))
+			continue;
+		if (part == 1) {
+			chunk = chunk_base(id, created, c->model);
+			ch = chunk_choice(chunk, &delta);
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(delta, "tool_calls"),
+					     openai_call(c, 1, NULL, 1));
+			cJSON_AddNullToObject(ch, "finish_reason");
+			sse_json(r, &b, NULL, chunk);
+		}
+		n = split_pieces(src, cuts, 6);
+		for (int i = 0; i < n; i++) {
+			char *piece = xstrndup(src + prev, cuts[i] - prev);
+			chunk = chunk_base(id, created, c->model);
+			ch = chunk_choice(chunk, &delta);
+			if (part == 1)
+				cJSON_AddItemToArray(cJSON_AddArrayToObject(delta, "tool_calls"),
+						     openai_call(c, 1, piece, 0));
+			else
+				cJSON_AddStringToObject(delta, "content", piece);
+			cJSON_AddNullToObject(ch, "finish_reason");
+			sse_json(r, &b, NULL, chunk);
+			free(piece);
+			prev = cuts[i];
+		}
+	}
+	chunk = chunk_base(id, created, c->model);
+	ch = chunk_choice(chunk, &delta);
+	cJSON_AddStringToObject(ch, "finish_reason", finish);
+	sse_json(r, &b, NULL, chunk);
+	if (c->include_usage) {
+		chunk = chunk_base(id, created, c->model);
+		cJSON_AddArrayToObject(chunk, "choices");
+		cJSON_AddItemToObject(chunk, "usage", openai_usage(prompt, completion, cached));
+		sse_json(r, &b, NULL, chunk);
+	}
+	sse_event(r, &b, NULL, "[DONE]");
+	r->status = 200;
+	r->content_type = "text/event-stream";
+	r->stream = 1;
+	r->len = b.len;
+	r->body = buf_detach(&b, NULL);
+}
+
 static void openai_chat(struct reply *r, const cJSON *req, uint64_t body_hash, size_t body_len)
 {
 	struct call c = { 0 };
@@ -418,7 +590,7 @@ static void openai_chat(struct reply *r, const cJSON *req, uint64_t body_hash, s
 	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(req, "tool_choice");
 	const cJSON *so = cJSON_GetObjectItemCaseSensitive(req, "stream_options");
 	struct buf sys = BUF_INIT;
-	char id[40];
+	char id[40], answer[64] = "";
 	int64_t created = ss_wall_s();
 	int prompt, completion, cached = 0;
 
@@ -454,13 +626,15 @@ static void openai_chat(struct reply *r, const cJSON *req, uint64_t body_hash, s
 		}
 	}
 	all_text(&c.text, NULL, messages);
+	c.submit_tool = has_tool(cJSON_GetObjectItemCaseSensitive(req, "tools"), "submit_answer");
+	c.after_tool = last_is_tool_result(messages);
 	if (c.aux_name) {
 		c.aux_role = sim_aux_role(c.aux_name);
 		r->role = c.aux_role ? c.aux_role : "json";
 		run_aux(&c);
 	} else {
 		r->role = "agent";
-		run_agent(&c, NULL, messages);
+		run_agent(&c, NULL, messages, answer, sizeof(answer));
 		r->instance = c.inst ? c.inst->id : NULL;
 	}
 
@@ -483,105 +657,10 @@ static void openai_chat(struct reply *r, const cJSON *req, uint64_t body_hash, s
 	if (cached > prompt)
 		cached = prompt;
 	snprintf(id, sizeof(id), "chatcmpl-sim-%016llx", (unsigned long long)body_hash);
-
-	if (!c.stream) {
-		cJSON *o = cJSON_CreateObject(), *choices, *ch, *msg;
-		cJSON_AddStringToObject(o, "id", id);
-		cJSON_AddStringToObject(o, "object", "chat.completion");
-		cJSON_AddNumberToObject(o, "created", (double)created);
-		cJSON_AddStringToObject(o, "model", c.model);
-		cJSON_AddStringToObject(o, "system_fingerprint", "skillsmith-sim");
-		choices = cJSON_AddArrayToObject(o, "choices");
-		ch = cJSON_CreateObject();
-		cJSON_AddItemToArray(choices, ch);
-		cJSON_AddNumberToObject(ch, "index", 0);
-		msg = cJSON_AddObjectToObject(ch, "message");
-		cJSON_AddStringToObject(msg, "role", "assistant");
-		if (c.via_tool) {
-			cJSON *calls, *call, *fn;
-			cJSON_AddNullToObject(msg, "content");
-			calls = cJSON_AddArrayToObject(msg, "tool_calls");
-			call = cJSON_CreateObject();
-			cJSON_AddItemToArray(calls, call);
-			cJSON_AddStringToObject(call, "id", "call_sim_0");
-			cJSON_AddStringToObject(call, "type", "function");
-			fn = cJSON_AddObjectToObject(call, "function");
-			cJSON_AddStringToObject(fn, "name", c.aux_name);
-			cJSON_AddStringToObject(fn, "arguments", c.output);
-			cJSON_AddStringToObject(ch, "finish_reason", "tool_calls");
-		} else {
-			cJSON_AddStringToObject(msg, "content", c.output);
-			cJSON_AddStringToObject(ch, "finish_reason", "stop");
-		}
-		cJSON_AddItemToObject(o, "usage", openai_usage(prompt, completion, cached));
-		reply_set(r, 200, cJSON_PrintUnformatted(o));
-		cJSON_Delete(o);
-	} else {
-		struct buf b = BUF_INIT;
-		size_t cuts[8];
-		int n = split_pieces(c.output, cuts, 6);
-		size_t prev = 0;
-		cJSON *chunk, *delta;
-
-		buf_adds(&b, ": simulated stream\n\n");
-		ALLOC_GROW(r->events, r->nr_events + 1, r->alloc_events);
-		r->events[r->nr_events++] = b.len;
-		chunk = chunk_base(id, created, c.model);
-		chunk_choice(chunk, &delta);
-		cJSON_AddStringToObject(delta, "role", "assistant");
-		if (c.via_tool) {
-			cJSON *calls = cJSON_AddArrayToObject(delta, "tool_calls");
-			cJSON *call = cJSON_CreateObject(), *fn;
-			cJSON_AddItemToArray(calls, call);
-			cJSON_AddNumberToObject(call, "index", 0);
-			cJSON_AddStringToObject(call, "id", "call_sim_0");
-			cJSON_AddStringToObject(call, "type", "function");
-			fn = cJSON_AddObjectToObject(call, "function");
-			cJSON_AddStringToObject(fn, "name", c.aux_name);
-			cJSON_AddStringToObject(fn, "arguments", "");
-		} else {
-			cJSON_AddStringToObject(delta, "content", "");
-		}
-		cJSON_AddNullToObject(cJSON_GetArrayItem(cJSON_GetObjectItem(chunk, "choices"), 0),
-				      "finish_reason");
-		sse_json(r, &b, NULL, chunk);
-		for (int i = 0; i < n; i++) {
-			char *piece = xstrndup(c.output + prev, cuts[i] - prev);
-			chunk = chunk_base(id, created, c.model);
-			cJSON *ch = chunk_choice(chunk, &delta);
-			if (c.via_tool) {
-				cJSON *calls = cJSON_AddArrayToObject(delta, "tool_calls");
-				cJSON *call = cJSON_CreateObject(), *fn;
-				cJSON_AddItemToArray(calls, call);
-				cJSON_AddNumberToObject(call, "index", 0);
-				fn = cJSON_AddObjectToObject(call, "function");
-				cJSON_AddStringToObject(fn, "arguments", piece);
-			} else {
-				cJSON_AddStringToObject(delta, "content", piece);
-			}
-			cJSON_AddNullToObject(ch, "finish_reason");
-			sse_json(r, &b, NULL, chunk);
-			free(piece);
-			prev = cuts[i];
-		}
-		chunk = chunk_base(id, created, c.model);
-		cJSON *ch = chunk_choice(chunk, &delta);
-		cJSON_AddStringToObject(ch, "finish_reason", c.via_tool ? "tool_calls" : "stop");
-		sse_json(r, &b, NULL, chunk);
-		if (c.include_usage) {
-			chunk = chunk_base(id, created, c.model);
-			cJSON_AddArrayToObject(chunk, "choices");
-			cJSON_AddItemToObject(chunk, "usage", openai_usage(prompt, completion, cached));
-			sse_json(r, &b, NULL, chunk);
-		}
-		sse_event(r, &b, NULL, "[DONE]");
-		r->status = 200;
-		r->content_type = "text/event-stream";
-		r->stream = 1;
-		r->len = b.len;
-		r->body = buf_detach(&b, NULL);
-	}
+	shape_reply(&c, answer);
+	openai_reply(r, &c, id, created, prompt, completion, cached);
 	free(c.output);
+	free(c.call_args);
 	buf_release(&c.text);
 	buf_release(&sys);
 }
@@ -699,6 +778,118 @@ static cJSON *anthropic_usage(int input, int output, int creation, int read)
 	return u;
 }
 
+static void anthropic_reply(struct reply *r, const struct call *c, const char *id,
+			    int input, int output, int creation, int read)
+{
+	const char *stop = c->call_name ? "tool_use" : "end_turn";
+	if (!c->stream) {
+		cJSON *o = cJSON_CreateObject(), *content, *block;
+		cJSON_AddStringToObject(o, "id", id);
+		cJSON_AddStringToObject(o, "type", "message");
+		cJSON_AddStringToObject(o, "role", "assistant");
+		cJSON_AddStringToObject(o, "model", c->model);
+		content = cJSON_AddArrayToObject(o, "content");
+		if (c->reply_text) {
+			block = cJSON_CreateObject();
+			cJSON_AddStringToObject(block, "type", "text");
+			cJSON_AddStringToObject(block, "text", c->reply_text);
+			cJSON_AddItemToArray(content, block);
+		}
+		if (c->call_name) {
+			cJSON *in = cJSON_Parse(c->call_args);
+			block = cJSON_CreateObject();
+			cJSON_AddStringToObject(block, "type", "tool_use");
+			cJSON_AddStringToObject(block, "id", "toolu_sim_0");
+			cJSON_AddStringToObject(block, "name", c->call_name);
+			cJSON_AddItemToObject(block, "input", in ? in : cJSON_CreateObject());
+			cJSON_AddItemToArray(content, block);
+		}
+		cJSON_AddStringToObject(o, "stop_reason", stop);
+		cJSON_AddNullToObject(o, "stop_sequence");
+		cJSON_AddItemToObject(o, "usage", anthropic_usage(input, output, creation, read));
+		reply_set(r, 200, cJSON_PrintUnformatted(o));
+		cJSON_Delete(o);
+		return;
+	}
+
+	struct buf b = BUF_INIT;
+	cJSON *ev, *msg, *d, *u;
+	int index = 0;
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "type", "message_start");
+	msg = cJSON_AddObjectToObject(ev, "message");
+	cJSON_AddStringToObject(msg, "id", id);
+	cJSON_AddStringToObject(msg, "type", "message");
+	cJSON_AddStringToObject(msg, "role", "assistant");
+	cJSON_AddStringToObject(msg, "model", c->model);
+	cJSON_AddArrayToObject(msg, "content");
+	cJSON_AddNullToObject(msg, "stop_reason");
+	cJSON_AddNullToObject(msg, "stop_sequence");
+	cJSON_AddItemToObject(msg, "usage", anthropic_usage(input, 1, creation, read));
+	sse_json(r, &b, "message_start", ev);
+	sse_event(r, &b, "ping", "{\"type\": \"ping\"}");
+	/* a text block, then a tool_use block, each streamed in deltas */
+	for (int part = 0; part < 2; part++) {
+		const char *src = part == 0 ? c->reply_text : (c->call_name ? c->call_args : NULL);
+		size_t cuts[8], prev = 0;
+		cJSON *block;
+		char stop_ev[64];
+		int n;
+		if (!src)
+			continue;
+		ev = cJSON_CreateObject();
+		cJSON_AddStringToObject(ev, "type", "content_block_start");
+		cJSON_AddNumberToObject(ev, "index", index);
+		block = cJSON_AddObjectToObject(ev, "content_block");
+		if (part == 0) {
+			cJSON_AddStringToObject(block, "type", "text");
+			cJSON_AddStringToObject(block, "text", "");
+		} else {
+			cJSON_AddStringToObject(block, "type", "tool_use");
+			cJSON_AddStringToObject(block, "id", "toolu_sim_0");
+			cJSON_AddStringToObject(block, "name", c->call_name);
+			cJSON_AddObjectToObject(block, "input");
+		}
+		sse_json(r, &b, "content_block_start", ev);
+		n = split_pieces(src, cuts, 6);
+		for (int i = 0; i < n; i++) {
+			char *piece = xstrndup(src + prev, cuts[i] - prev);
+			ev = cJSON_CreateObject();
+			cJSON_AddStringToObject(ev, "type", "content_block_delta");
+			cJSON_AddNumberToObject(ev, "index", index);
+			d = cJSON_AddObjectToObject(ev, "delta");
+			if (part == 1) {
+				cJSON_AddStringToObject(d, "type", "input_json_delta");
+				cJSON_AddStringToObject(d, "partial_json", piece);
+			} else {
+				cJSON_AddStringToObject(d, "type", "text_delta");
+				cJSON_AddStringToObject(d, "text", piece);
+			}
+			sse_json(r, &b, "content_block_delta", ev);
+			free(piece);
+			prev = cuts[i];
+		}
+		snprintf(stop_ev, sizeof(stop_ev), "{\"type\": \"content_block_stop\", \"index\": %d}",
+			 index);
+		sse_event(r, &b, "content_block_stop", stop_ev);
+		index++;
+	}
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "type", "message_delta");
+	d = cJSON_AddObjectToObject(ev, "delta");
+	cJSON_AddStringToObject(d, "stop_reason", stop);
+	cJSON_AddNullToObject(d, "stop_sequence");
+	u = cJSON_AddObjectToObject(ev, "usage");
+	cJSON_AddNumberToObject(u, "output_tokens", output);
+	sse_json(r, &b, "message_delta", ev);
+	sse_event(r, &b, "message_stop", "{\"type\": \"message_stop\"}");
+	r->status = 200;
+	r->content_type = "text/event-stream";
+	r->stream = 1;
+	r->len = b.len;
+	r->body = buf_detach(&b, NULL);
+}
+
 static void anthropic_messages(struct reply *r, const cJSON *req, uint64_t body_hash,
 			       size_t body_len)
 {
@@ -706,9 +897,8 @@ static void anthropic_messages(struct reply *r, const cJSON *req, uint64_t body_
 	const cJSON *messages = cJSON_GetObjectItemCaseSensitive(req, "messages");
 	const cJSON *system = cJSON_GetObjectItemCaseSensitive(req, "system");
 	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(req, "tool_choice");
-	char id[40];
+	char id[40], answer[64] = "";
 	int input, output, creation, read;
-	cJSON *block;
 
 	if (!cJSON_IsArray(messages)) {
 		error_reply(r, 1, 400, "invalid_request_error", "messages: must be an array");
@@ -734,13 +924,15 @@ static void anthropic_messages(struct reply *r, const cJSON *req, uint64_t body_
 		}
 	}
 	all_text(&c.text, system, messages);
+	c.submit_tool = has_tool(cJSON_GetObjectItemCaseSensitive(req, "tools"), "submit_answer");
+	c.after_tool = last_is_tool_result(messages);
 	if (c.aux_name) {
 		c.aux_role = sim_aux_role(c.aux_name);
 		r->role = c.aux_role ? c.aux_role : "json";
 		run_aux(&c);
 	} else {
 		r->role = "agent";
-		run_agent(&c, system, messages);
+		run_agent(&c, system, messages, answer, sizeof(answer));
 		r->instance = c.inst ? c.inst->id : NULL;
 	}
 	anthropic_cache(system, c.model, &creation, &read);
@@ -749,98 +941,10 @@ static void anthropic_messages(struct reply *r, const cJSON *req, uint64_t body_
 		input = 1;
 	output = approx_tokens(strlen(c.output));
 	snprintf(id, sizeof(id), "msg_sim_%016llx", (unsigned long long)body_hash);
-
-	block = cJSON_CreateObject();
-	if (c.via_tool) {
-		cJSON_AddStringToObject(block, "type", "tool_use");
-		cJSON_AddStringToObject(block, "id", "toolu_sim_0");
-		cJSON_AddStringToObject(block, "name", c.aux_name);
-	} else {
-		cJSON_AddStringToObject(block, "type", "text");
-	}
-	if (!c.stream) {
-		cJSON *o = cJSON_CreateObject(), *content;
-		cJSON_AddStringToObject(o, "id", id);
-		cJSON_AddStringToObject(o, "type", "message");
-		cJSON_AddStringToObject(o, "role", "assistant");
-		cJSON_AddStringToObject(o, "model", c.model);
-		content = cJSON_AddArrayToObject(o, "content");
-		if (c.via_tool) {
-			cJSON *in = cJSON_Parse(c.output);
-			cJSON_AddItemToObject(block, "input", in ? in : cJSON_CreateObject());
-		} else {
-			cJSON_AddStringToObject(block, "text", c.output);
-		}
-		cJSON_AddItemToArray(content, block);
-		cJSON_AddStringToObject(o, "stop_reason", c.via_tool ? "tool_use" : "end_turn");
-		cJSON_AddNullToObject(o, "stop_sequence");
-		cJSON_AddItemToObject(o, "usage", anthropic_usage(input, output, creation, read));
-		reply_set(r, 200, cJSON_PrintUnformatted(o));
-		cJSON_Delete(o);
-	} else {
-		struct buf b = BUF_INIT;
-		size_t cuts[8], prev = 0;
-		int n = split_pieces(c.output, cuts, 6);
-		cJSON *ev, *msg;
-
-		ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "type", "message_start");
-		msg = cJSON_AddObjectToObject(ev, "message");
-		cJSON_AddStringToObject(msg, "id", id);
-		cJSON_AddStringToObject(msg, "type", "message");
-		cJSON_AddStringToObject(msg, "role", "assistant");
-		cJSON_AddStringToObject(msg, "model", c.model);
-		cJSON_AddArrayToObject(msg, "content");
-		cJSON_AddNullToObject(msg, "stop_reason");
-		cJSON_AddNullToObject(msg, "stop_sequence");
-		cJSON_AddItemToObject(msg, "usage", anthropic_usage(input, 1, creation, read));
-		sse_json(r, &b, "message_start", ev);
-
-		ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "type", "content_block_start");
-		cJSON_AddNumberToObject(ev, "index", 0);
-		if (c.via_tool)
-			cJSON_AddObjectToObject(block, "input");
-		else
-			cJSON_AddStringToObject(block, "text", "");
-		cJSON_AddItemToObject(ev, "content_block", block);
-		sse_json(r, &b, "content_block_start", ev);
-		sse_event(r, &b, "ping", "{\"type\": \"ping\"}");
-		for (int i = 0; i < n; i++) {
-			cJSON *d;
-			char *piece = xstrndup(c.output + prev, cuts[i] - prev);
-			ev = cJSON_CreateObject();
-			cJSON_AddStringToObject(ev, "type", "content_block_delta");
-			cJSON_AddNumberToObject(ev, "index", 0);
-			d = cJSON_AddObjectToObject(ev, "delta");
-			if (c.via_tool) {
-				cJSON_AddStringToObject(d, "type", "input_json_delta");
-				cJSON_AddStringToObject(d, "partial_json", piece);
-			} else {
-				cJSON_AddStringToObject(d, "type", "text_delta");
-				cJSON_AddStringToObject(d, "text", piece);
-			}
-			sse_json(r, &b, "content_block_delta", ev);
-			free(piece);
-			prev = cuts[i];
-		}
-		sse_event(r, &b, "content_block_stop", "{\"type\": \"content_block_stop\", \"index\": 0}");
-		ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "type", "message_delta");
-		cJSON *d = cJSON_AddObjectToObject(ev, "delta");
-		cJSON_AddStringToObject(d, "stop_reason", c.via_tool ? "tool_use" : "end_turn");
-		cJSON_AddNullToObject(d, "stop_sequence");
-		cJSON *u = cJSON_AddObjectToObject(ev, "usage");
-		cJSON_AddNumberToObject(u, "output_tokens", output);
-		sse_json(r, &b, "message_delta", ev);
-		sse_event(r, &b, "message_stop", "{\"type\": \"message_stop\"}");
-		r->status = 200;
-		r->content_type = "text/event-stream";
-		r->stream = 1;
-		r->len = b.len;
-		r->body = buf_detach(&b, NULL);
-	}
+	shape_reply(&c, answer);
+	anthropic_reply(r, &c, id, input, output, creation, read);
 	free(c.output);
+	free(c.call_args);
 	buf_release(&c.text);
 }
 

@@ -146,6 +146,22 @@ check "a stream carries a usage chunk on request" grep -q '"choices":\[\],"usage
 check "the streamed text joins to the answer" sh -c \
 	"sed -n 's/.*\"content\":\"\([^\"]*\)\".*/\1/p' st.txt | tr -d '\n' | grep -q 'Answer: '"
 
+# tool calls: the agent submits through a submit_answer tool when offered
+tools='"tools": [{"type": "function", "function": {"name": "submit_answer", "parameters": {"type": "object"}}}]'
+printf '{"model": "sim-agent", %s, "messages": [{"role": "user", "content": "%s"}]}' "$tools" "$q" > b.json
+curl -s "$URL/v1/chat/completions" -d @b.json > tc1.json
+check "the agent calls submit_answer when it is offered" \
+	grep -q '"tool_calls":\[{"id":"call_sim_0","type":"function","function":{"name":"submit_answer","arguments":"{\\"answer\\": \\"'"$a1"'\\"}"}}\]' tc1.json
+check "a tool call finishes with tool_calls" grep -q '"finish_reason":"tool_calls"' tc1.json
+printf '{"model": "sim-agent", %s, "messages": [{"role": "user", "content": "%s"}, {"role": "assistant", "content": null, "tool_calls": [{"id": "call_sim_0", "type": "function", "function": {"name": "submit_answer", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "call_sim_0", "content": "recorded"}]}' "$tools" "$q" > b.json
+curl -s "$URL/v1/chat/completions" -d @b.json > tc2.json
+check "after the tool result the agent closes with its answer" grep -q "\"content\":\"Answer: $a1\"" tc2.json
+aux_body failure_summary "$traj" | sed 's/"response_format": {[^}]*}}},/"tool_choice": {"type": "function", "function": {"name": "failure_summary"}}, "tools": [{"type": "function", "function": {"name": "failure_summary", "parameters": {"type": "object"}}}], "stream": true,/' > b.json
+curl -s -N "$URL/v1/chat/completions" -d @b.json > tcs.txt
+check "a forced function streams its name first" grep -q '"tool_calls":\[{"index":0,"id":"call_sim_0","type":"function","function":{"name":"failure_summary","arguments":""}}\]' tcs.txt
+check "then argument fragments by index" \
+	test "$(grep -c '"tool_calls":\[{"index":0,"function":{"arguments":' tcs.txt)" -ge 2
+
 # Anthropic Messages
 printf '{"model": "sim-agent", "max_tokens": 256, "system": [{"type": "text", "text": "You are a careful assistant. Here is a long cached skill block about calendars and dates.", "cache_control": {"type": "ephemeral"}}], "messages": [{"role": "user", "content": "%s"}]}' "$q" > b.json
 curl -s -H 'x-api-key: sk-ant-SECRET-9' -H 'anthropic-version: 2023-06-01' "$URL/v1/messages" -d @b.json > an1.json
