@@ -1,11 +1,14 @@
 /*
  * k-means benchmark: 5,000 points of dimension 1,536 (the size of a
  * provider embedding), adaptive k, one core.  Prints TSV rows
- * "figure<TAB>value<TAB>unit<TAB>aim".
+ * "figure<TAB>value<TAB>unit<TAB>aim".  The aim (at most 1 s) is on the
+ * thread's CPU time; the wall time is shown too, since on a shared machine
+ * it also counts the time spent waiting for a core.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "skillsmith/common.h"
 #include "skillsmith/embed.h"
@@ -39,6 +42,14 @@ static float *make_points(int n, int dim, int topics, double noise, uint64_t see
 	return x;
 }
 
+/* CPU time of this thread: the figure that matters on a shared machine. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void run(const char *name, int n, int dim, int topics, double noise)
 {
 	float *x = make_points(n, dim, topics, noise, 1);
@@ -46,12 +57,15 @@ static void run(const char *name, int n, int dim, int topics, double noise)
 	o.seed = 1;
 	struct kmeans_result r;
 	int64_t t0 = ss_now_us();
+	double c0 = cpu_s();
 	if (kmeans_run(&r, x, n, dim, &o) < 0) {
 		fprintf(stderr, "bench_kmeans: %s\n", ss_err_last());
 		exit(1);
 	}
-	double s = (double)(ss_now_us() - t0) / 1e6;
-	printf("kmeans_%s_%dx%d_k%d_seconds\t%.3f\ts\t<=1\n", name, n, dim, r.k, s);
+	double cpu = cpu_s() - c0;
+	double wall = (double)(ss_now_us() - t0) / 1e6;
+	printf("kmeans_%s_%dx%d_k%d_cpu_seconds\t%.3f\ts\t<=1\n", name, n, dim, r.k, cpu);
+	printf("kmeans_%s_%dx%d_k%d_wall_seconds\t%.3f\ts\t-\n", name, n, dim, r.k, wall);
 	printf("kmeans_%s_%dx%d_iterations\t%d\titerations\t-\n", name, n, dim, r.iterations);
 	kmeans_release(&r);
 	free(x);

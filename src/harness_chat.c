@@ -8,6 +8,14 @@
  * prefix cache can serve.  A system prompt without a slot gets the skill
  * appended after it.  The answer is graded with grader.h; the judge grader
  * is one more call through the LLM client, on the optimizer's provider.
+ *
+ * The final answer.  The default system prompt asks for the final answer
+ * on the last line; an "Answer: X" (or "Final answer: X") line states it
+ * explicitly.  The exact, number and choice graders read that final answer
+ * (the text after the last such label, else the last non-empty line); the
+ * regex, json, command and judge graders read the whole reply, since
+ * their patterns and documents may span lines.  The trajectory always
+ * holds the whole reply.
  */
 #include "skillsmith/harness.h"
 #include "skillsmith/buf.h"
@@ -18,6 +26,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SKILL_SLOT "{{skill}}"
 #define INPUT_SLOT "{{input}}"
@@ -46,6 +55,42 @@ static char *replace_all(const char *s, const char *pat, const char *with)
 	}
 	buf_adds(&b, s);
 	return buf_detach(&b, NULL);
+}
+
+/* The final answer of a reply (malloc'd), as described above. */
+static char *final_answer(const char *text)
+{
+	const char *last = NULL, *labelled = NULL;
+	size_t last_len = 0, labelled_len = 0;
+	for (const char *p = text; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		const char *a = p, *z = p + len;
+		while (a < z && (*a == ' ' || *a == '\t' || *a == '\r' || *a == '*'))
+			a++;
+		while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\r' || z[-1] == '*'))
+			z--;
+		if (z > a) {
+			last = a;
+			last_len = (size_t)(z - a);
+			static const char *const labels[] = { "final answer:", "answer:" };
+			for (size_t i = 0; i < 2; i++) {
+				size_t ll = strlen(labels[i]);
+				if ((size_t)(z - a) >= ll && !strncasecmp(a, labels[i], ll)) {
+					const char *v = a + ll;
+					while (v < z && (*v == ' ' || *v == '\t' || *v == '*'))
+						v++;
+					labelled = v;
+					labelled_len = (size_t)(z - v);
+					break;
+				}
+			}
+		}
+		p = e ? e + 1 : NULL;
+	}
+	if (labelled)
+		return xstrndup(labelled, labelled_len);
+	return last ? xstrndup(last, last_len) : xstrdup("");
 }
 
 static cJSON *msg(const char *role, const char *content)
@@ -90,7 +135,8 @@ static void finish(struct chat_job *j, int status, const char *error, const stru
 	r.status = status;
 	r.outcome = g ? g->outcome : 0;
 	r.score = g ? g->score : 0;
-	r.output = j->output ? j->output : "";
+	char *answer = final_answer(j->output);
+	r.output = answer;
 	r.trajectory = traj;
 	r.grader_note = g ? g->note : NULL;
 	r.prompt_tokens = j->prompt_tokens;
@@ -98,6 +144,7 @@ static void finish(struct chat_job *j, int status, const char *error, const stru
 	r.latency_ms = ss_now_ms() - j->t0;
 	r.error = error;
 	j->done(&r, j->payload);
+	free(answer);
 	cJSON_Delete(traj);
 	job_free(j);
 }
@@ -169,7 +216,11 @@ static void on_answer(const struct llm_response *resp, void *payload)
 					       j->output, cJSON_GetObjectItem(t, "messages"));
 		cJSON_Delete(t);
 	}
-	int r = grader_grade(g, j->output, j->inst.expected, traj_in, &gr);
+	char *answer = NULL;
+	if (g->kind == GRADER_EXACT || g->kind == GRADER_NUMBER || g->kind == GRADER_CHOICE)
+		answer = final_answer(j->output);
+	int r = grader_grade(g, answer ? answer : j->output, j->inst.expected, traj_in, &gr);
+	free(answer);
 	free(traj_in);
 	if (r < 0 && !gr.note)
 		gr.note = xstrdup(ss_err_last());

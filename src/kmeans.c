@@ -40,7 +40,43 @@ struct km {
 	float *c;            /* k * dim */
 	int *size;
 	double *sum;         /* k * dim scratch */
+	/* Hamerly's bounds: exact acceleration of the assignment step */
+	double *ub;          /* n: upper bound of the distance to the assigned centre */
+	double *lb;          /* n: lower bound of the distance to any other centre */
+	float *oldc;         /* k * dim: centres of the last assignment */
+	double *delta;       /* k: how far each centre moved */
+	double *half;        /* k: half the distance to the nearest other centre */
 };
+
+/*
+ * Squared distance for the hot loops: the same eight partial sums in the
+ * same order as embed_sqdist(), compiled twice (AVX2 and baseline) and
+ * picked at load time.  Without FMA contraction (ISO C mode) both clones
+ * do the same IEEE operations, so results agree across machines.
+ */
+typedef float v8f __attribute__((vector_size(32)));
+
+__attribute__((target_clones("avx2", "default")))
+static double sqdist(const float *a, const float *b, int dim)
+{
+	v8f acc = { 0 };
+	int i = 0;
+	for (; i + 8 <= dim; i += 8) {
+		v8f x, y;
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		v8f d = x - y;
+		acc += d * d;
+	}
+	double t = 0;
+	for (int j = 0; j < 8; j++)
+		t += acc[j];
+	for (; i < dim; i++) {
+		double d = (double)a[i] - b[i];
+		t += d * d;
+	}
+	return t;
+}
 
 static const float *row(const float *m, int i, int dim)
 {
@@ -53,7 +89,7 @@ static void seed_plus_plus(struct km *m, struct ss_rng *rng)
 	int first = (int)ss_rng_below(rng, (uint64_t)m->n);
 	memcpy(m->c, row(m->x, first, m->dim), (size_t)m->dim * sizeof(float));
 	for (int i = 0; i < m->n; i++)
-		mind[i] = embed_sqdist(row(m->x, i, m->dim), m->c, m->dim);
+		mind[i] = sqdist(row(m->x, i, m->dim), m->c, m->dim);
 
 	for (int j = 1; j < m->k; j++) {
 		double total = 0;
@@ -75,7 +111,7 @@ static void seed_plus_plus(struct km *m, struct ss_rng *rng)
 		float *cj = m->c + (size_t)j * (size_t)m->dim;
 		memcpy(cj, row(m->x, pick, m->dim), (size_t)m->dim * sizeof(float));
 		for (int i = 0; i < m->n; i++) {
-			double d = embed_sqdist(row(m->x, i, m->dim), cj, m->dim);
+			double d = sqdist(row(m->x, i, m->dim), cj, m->dim);
 			if (d < mind[i])
 				mind[i] = d;
 		}
@@ -83,25 +119,86 @@ static void seed_plus_plus(struct km *m, struct ss_rng *rng)
 	free(mind);
 }
 
-/* Assign every point to its nearest centre (ties: lowest index); returns changes. */
+/*
+ * Assign point i to its nearest centre (ties: the lowest index), setting
+ * its exact bounds.  Returns 1 if its cluster changed.
+ */
+static int assign_one(struct km *m, int i)
+{
+	const float *p = row(m->x, i, m->dim);
+	int best = 0;
+	double bd = sqdist(p, m->c, m->dim), second = INFINITY;
+	for (int j = 1; j < m->k; j++) {
+		double d = sqdist(p, row(m->c, j, m->dim), m->dim);
+		if (d < bd) {
+			second = bd;
+			bd = d;
+			best = j;
+		} else if (d < second) {
+			second = d;
+		}
+	}
+	int changed = m->assign[i] != best;
+	m->assign[i] = best;
+	m->d2[i] = bd;
+	m->ub[i] = sqrt(bd);
+	m->lb[i] = sqrt(second);
+	return changed;
+}
+
+/* Assign every point from scratch; returns the number of changes. */
 static int assign_all(struct km *m)
 {
 	int changed = 0;
-	for (int i = 0; i < m->n; i++) {
-		const float *p = row(m->x, i, m->dim);
-		int best = 0;
-		double bd = embed_sqdist(p, m->c, m->dim);
-		for (int j = 1; j < m->k; j++) {
-			double d = embed_sqdist(p, row(m->c, j, m->dim), m->dim);
-			if (d < bd) {
-				bd = d;
-				best = j;
-			}
+	for (int i = 0; i < m->n; i++)
+		changed += assign_one(m, i);
+	return changed;
+}
+
+/*
+ * The assignment step with Hamerly's bounds (Hamerly 2010, "Making
+ * k-means even faster"): after the centres moved by delta, a point whose
+ * upper bound stays below both its lower bound and half the distance from
+ * its centre to the nearest other centre provably keeps its centre, so no
+ * distance is computed.  A small relative margin keeps float rounding and
+ * exact ties on the full computation, so the result equals plain Lloyd's.
+ */
+static int assign_bounded(struct km *m)
+{
+	double max1 = 0, max2 = 0;
+	int arg = -1;
+	for (int j = 0; j < m->k; j++) {
+		if (m->delta[j] > max1) {
+			max2 = max1;
+			max1 = m->delta[j];
+			arg = j;
+		} else if (m->delta[j] > max2) {
+			max2 = m->delta[j];
 		}
-		if (m->assign[i] != best)
-			changed++;
-		m->assign[i] = best;
-		m->d2[i] = bd;
+	}
+	for (int j = 0; j < m->k; j++) {
+		double h = INFINITY;
+		for (int t = 0; t < m->k; t++) {
+			if (t == j)
+				continue;
+			double d = sqrt(sqdist(row(m->c, j, m->dim), row(m->c, t, m->dim), m->dim));
+			if (d < h)
+				h = d;
+		}
+		m->half[j] = h / 2;
+	}
+	int changed = 0;
+	for (int i = 0; i < m->n; i++) {
+		int a = m->assign[i];
+		m->ub[i] += m->delta[a];
+		m->lb[i] -= a == arg ? max2 : max1;
+		double z = m->lb[i] > m->half[a] ? m->lb[i] : m->half[a];
+		if (m->ub[i] + 1e-6 * (m->ub[i] + z) + 1e-12 < z)
+			continue;
+		m->ub[i] = sqrt(sqdist(row(m->x, i, m->dim), row(m->c, a, m->dim), m->dim));
+		if (m->ub[i] + 1e-6 * (m->ub[i] + z) + 1e-12 < z)
+			continue;
+		changed += assign_one(m, i);
 	}
 	return changed;
 }
@@ -119,11 +216,18 @@ static void count_sizes(struct km *m)
  */
 static int fix_empty(struct km *m)
 {
-	int moved = 0;
+	int moved = 0, exact = 0;
 	count_sizes(m);
 	for (int j = 0; j < m->k; j++) {
 		if (m->size[j])
 			continue;
+		if (!exact) {
+			/* the bounds skipped some distances: make them exact */
+			for (int i = 0; i < m->n; i++)
+				m->d2[i] = sqdist(row(m->x, i, m->dim),
+							row(m->c, m->assign[i], m->dim), m->dim);
+			exact = 1;
+		}
 		int far = -1;
 		for (int i = 0; i < m->n; i++) {
 			if (m->size[m->assign[i]] < 2)
@@ -137,6 +241,7 @@ static int fix_empty(struct km *m)
 		m->assign[far] = j;
 		m->size[j] = 1;
 		m->d2[far] = 0;
+		m->ub[far] = INFINITY;  /* recomputed in full next time */
 		memcpy(m->c + (size_t)j * (size_t)m->dim, row(m->x, far, m->dim),
 		       (size_t)m->dim * sizeof(float));
 		moved++;
@@ -176,6 +281,11 @@ static void km_alloc(struct km *m, const float *x, int n, int dim, int k)
 	m->c = xmalloc((size_t)k * (size_t)dim * sizeof(*m->c));
 	m->size = xcalloc((size_t)k, sizeof(*m->size));
 	m->sum = xmalloc((size_t)k * (size_t)dim * sizeof(*m->sum));
+	m->ub = xmalloc((size_t)n * sizeof(*m->ub));
+	m->lb = xmalloc((size_t)n * sizeof(*m->lb));
+	m->oldc = xmalloc((size_t)k * (size_t)dim * sizeof(*m->oldc));
+	m->delta = xmalloc((size_t)k * sizeof(*m->delta));
+	m->half = xmalloc((size_t)k * sizeof(*m->half));
 }
 
 static void km_free(struct km *m)
@@ -185,6 +295,11 @@ static void km_free(struct km *m)
 	free(m->c);
 	free(m->size);
 	free(m->sum);
+	free(m->ub);
+	free(m->lb);
+	free(m->oldc);
+	free(m->delta);
+	free(m->half);
 }
 
 /* One seeded run; returns the inertia and sets iterations / converged. */
@@ -196,10 +311,14 @@ static double lloyd(struct km *m, struct ss_rng *rng, int max_iter, int *iters, 
 	assign_all(m);
 	*iters = 0;
 	*conv = 0;
+	size_t kd = (size_t)m->k * (size_t)m->dim;
 	for (int it = 0; it < max_iter; it++) {
-		fix_empty(m);
+		memcpy(m->oldc, m->c, kd * sizeof(*m->c));
+		int changed = fix_empty(m);
 		update_centres(m);
-		int changed = assign_all(m);
+		for (int j = 0; j < m->k; j++)
+			m->delta[j] = sqrt(sqdist(row(m->oldc, j, m->dim), row(m->c, j, m->dim), m->dim));
+		changed += assign_bounded(m);
 		(*iters)++;
 		if (!changed) {
 			*conv = 1;
@@ -210,10 +329,9 @@ static double lloyd(struct km *m, struct ss_rng *rng, int max_iter, int *iters, 
 		/* make the centres the means of the final assignment */
 		fix_empty(m);
 		update_centres(m);
-		for (int i = 0; i < m->n; i++)
-			m->d2[i] = embed_sqdist(row(m->x, i, m->dim),
-						row(m->c, m->assign[i], m->dim), m->dim);
 	}
+	for (int i = 0; i < m->n; i++)
+		m->d2[i] = sqdist(row(m->x, i, m->dim), row(m->c, m->assign[i], m->dim), m->dim);
 	count_sizes(m);
 	double inertia = 0;
 	for (int i = 0; i < m->n; i++)
@@ -276,6 +394,11 @@ int kmeans_run(struct kmeans_result *out, const float *points, int n, int dim,
 	out->inertia = best_inertia;
 	free(best.d2);
 	free(best.sum);
+	free(best.ub);
+	free(best.lb);
+	free(best.oldc);
+	free(best.delta);
+	free(best.half);
 	km_free(&m);
 	return 0;
 }

@@ -18,6 +18,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * A process killed while libgit2 held a ref lock leaves "<ref>.lock"
+ * behind, and every later update of that ref fails.  After a failure
+ * naming a lock file inside the skill repository, wait a little: a lock
+ * that is still there, unchanged, belongs to no live writer (locks are
+ * held for milliseconds) and is removed.  Returns 1 when the caller should
+ * try again.
+ */
+static int clear_stale_lock(struct run_ctx *rc)
+{
+	const char *msg = ss_err_last();
+	const char *p = strstr(msg, "failed to lock file '");
+	if (!p)
+		return 0;
+	p += strlen("failed to lock file '");
+	size_t n = strcspn(p, "'");
+	char *path = xstrndup(p, n);
+	int removed = 0;
+	struct stat a, b;
+	char *real = realpath(rc->skills_dir, NULL);
+	char *lreal = realpath(path, NULL);
+	size_t sl = real ? strlen(real) : 0;
+	if (n > 5 && !strcmp(path + n - 5, ".lock") && real && lreal &&
+	    !strncmp(lreal, real, sl) && lreal[sl] == '/' && stat(path, &a) == 0) {
+		usleep(300 * 1000);
+		if (stat(path, &b) == 0 && a.st_mtime == b.st_mtime && a.st_size == b.st_size &&
+		    a.st_ino == b.st_ino && unlink(path) == 0) {
+			store_event(rc->st, rc->run_id, "warn", "select", NULL,
+				    "removed a stale lock of the skill repository: %s", path);
+			removed = 1;
+		}
+	}
+	free(real);
+	free(lreal);
+	free(path);
+	return removed;
+}
 
 static int open_vcs(struct run_ctx *rc)
 {
@@ -128,8 +168,11 @@ int pl_commit_candidate(struct run_ctx *rc, int64_t cand_id)
 	sqlite3_finalize(s);
 
 	find_round(rc, round, oid);
-	if (!oid[0])
+	for (int attempt = 0; !oid[0] && attempt < 3; attempt++) {
 		r = vcs_commit_candidate(oid, rc->vcs, &c);
+		if (!r || !clear_stale_lock(rc))
+			break;
+	}
 	if (!r) {
 		sqlite3_stmt *u = store_prepare(rc->st, "UPDATE candidates SET commit_oid = ? WHERE id = ?");
 		if (u) {
@@ -176,13 +219,21 @@ int pl_tag_selected(struct run_ctx *rc)
 			      cJSON_GetNumberValue(cJSON_GetObjectItem(gate, "net_gain")),
 			      cJSON_GetNumberValue(cJSON_GetObjectItem(gate, "threshold")),
 			      cJSON_GetNumberValue(cJSON_GetObjectItem(gate, "m")));
-	r = vcs_tag_selected(NULL, rc->vcs, rc->run_id, commit, !strcmp(status, "active"), msg, 0);
-	free(msg);
-	if (!r) {
-		char *note = cJSON_Print(rep);
-		r = vcs_note(rc->vcs, commit, note, 0);
-		free(note);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		r = vcs_tag_selected(NULL, rc->vcs, rc->run_id, commit, !strcmp(status, "active"), msg, 0);
+		if (!r || !clear_stale_lock(rc))
+			break;
 	}
+	free(msg);
+	char *note = cJSON_Print(rep);
+	for (int attempt = 0; r == 0 && attempt < 3; attempt++) {
+		int nr = vcs_note(rc->vcs, commit, note, 0);
+		if (!nr || !clear_stale_lock(rc)) {
+			r = nr;
+			break;
+		}
+	}
+	free(note);
 	if (r < 0)
 		r = ss_err_prefix(r, "tag of the selected skill");
 cleanup:

@@ -515,6 +515,13 @@ static void progress_line(struct run_ctx *rc, int final)
 static void progress_store(struct run_ctx *rc)
 {
 	store_progress(rc->st, rc->run_id, rc->stage, rc->round, rc->done, rc->total);
+	sqlite3_stmt *s = store_prepare(rc->st, "UPDATE runs SET heartbeat = ? WHERE id = ?");
+	if (s) {
+		sqlite3_bind_int64(s, 1, ss_wall_s());
+		sqlite3_bind_text(s, 2, rc->run_id, -1, SQLITE_STATIC);
+		sqlite3_step(s);
+		sqlite3_finalize(s);
+	}
 	rc->last_store_ms = ss_now_ms();
 }
 
