@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const import_fields[IMPORT_NR_FIELDS] = {
 	[IMPORT_INSTANCE_ID] = "instance_id",
@@ -30,6 +31,7 @@ const char *const import_fields[IMPORT_NR_FIELDS] = {
 	[IMPORT_TYPE] = "type",
 	[IMPORT_EXPECTED] = "expected",
 	[IMPORT_METADATA] = "metadata",
+	[IMPORT_TOKENS] = "tokens",
 };
 
 static const char *const default_paths[IMPORT_NR_FIELDS] = {
@@ -46,6 +48,7 @@ static const char *const default_paths[IMPORT_NR_FIELDS] = {
 	[IMPORT_TYPE] = "type",
 	[IMPORT_EXPECTED] = "expected",
 	[IMPORT_METADATA] = "metadata",
+	[IMPORT_TOKENS] = "tokens",
 };
 
 /* ---------------------------------------------------------------- paths */
@@ -291,12 +294,67 @@ static int get_count(const struct rctx *c, const cJSON *rec, int field, int64_t 
 	return 0;
 }
 
+/*
+ * A token count: from its own path when mapped, else the first of `keys`
+ * present in the tokens object.
+ */
+static int get_tokens(const struct rctx *c, const cJSON *rec, int field,
+		      const char *const *keys, int *out)
+{
+	int64_t n = 0;
+	*out = 0;
+	if (c->o->paths[field]) {
+		if (get_count(c, rec, field, &n) < 0)
+			return SS_EINPUT;
+	} else {
+		const cJSON *t = get(c, rec, IMPORT_TOKENS);
+		if (!t)
+			return 0;
+		if (!cJSON_IsObject(t))
+			return field_err(c, IMPORT_TOKENS, "must be an object");
+		const cJSON *v = NULL;
+		const char *key = NULL;
+		for (int i = 0; keys[i] && !v; i++) {
+			v = cJSON_GetObjectItemCaseSensitive(t, keys[i]);
+			key = keys[i];
+			if (v && cJSON_IsNull(v))
+				v = NULL;
+		}
+		if (!v)
+			return 0;
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9e15 ||
+		    v->valuedouble != floor(v->valuedouble))
+			return ss_err_set(SS_EINPUT, "%s:%d: field '%s' (path '%s.%s') must be an integer >= 0",
+					  c->file, c->line, import_fields[field], path_of(c, IMPORT_TOKENS), key);
+		n = (int64_t)v->valuedouble;
+	}
+	if (n > INT32_MAX)
+		return field_err(c, field, "is too large");
+	*out = (int)n;
+	return 0;
+}
+
+/* 1 or 0 for an outcome word (any case), -1 for anything else. */
+static int outcome_word(const char *s)
+{
+	static const char *const yes[] = { "1", "true", "pass", "passed", "success", "succeeded",
+					   "correct", NULL };
+	static const char *const no[] = { "0", "false", "fail", "failed", "failure", "incorrect",
+					  NULL };
+	for (int i = 0; yes[i]; i++)
+		if (!strcasecmp(s, yes[i]))
+			return 1;
+	for (int i = 0; no[i]; i++)
+		if (!strcasecmp(s, no[i]))
+			return 0;
+	return -1;
+}
+
 static int parse_record(struct import_record *r, const cJSON *rec, int recno,
 			const struct rctx *c)
 {
 	const struct import_options *o = c->o;
 	const cJSON *v;
-	int64_t n;
 
 	memset(r, 0, sizeof(*r));
 	r->line = c->line;
@@ -371,12 +429,8 @@ static int parse_record(struct import_record *r, const cJSON *rec, int recno,
 		}
 	} else if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1)) {
 		r->outcome = v->valuedouble == 1;
-	} else if (cJSON_IsString(v) && (!strcmp(v->valuestring, "0") ||
-					 !strcmp(v->valuestring, "false"))) {
-		r->outcome = 0;
-	} else if (cJSON_IsString(v) && (!strcmp(v->valuestring, "1") ||
-					 !strcmp(v->valuestring, "true"))) {
-		r->outcome = 1;
+	} else if (cJSON_IsString(v) && outcome_word(v->valuestring) >= 0) {
+		r->outcome = outcome_word(v->valuestring);
 	} else {
 		return field_err(c, IMPORT_OUTCOME,
 				 "must be 0 or 1, a boolean, or a number with --threshold");
@@ -391,16 +445,11 @@ static int parse_record(struct import_record *r, const cJSON *rec, int recno,
 		r->score = r->outcome;
 	}
 
-	if (get_count(c, rec, IMPORT_PROMPT_TOKENS, &n) < 0)
+	static const char *const pkeys[] = { "prompt", "prompt_tokens", "input_tokens", NULL };
+	static const char *const ckeys[] = { "completion", "completion_tokens", "output_tokens", NULL };
+	if (get_tokens(c, rec, IMPORT_PROMPT_TOKENS, pkeys, &r->prompt_tokens) < 0 ||
+	    get_tokens(c, rec, IMPORT_COMPLETION_TOKENS, ckeys, &r->completion_tokens) < 0)
 		return SS_EINPUT;
-	if (n > INT32_MAX)
-		return field_err(c, IMPORT_PROMPT_TOKENS, "is too large");
-	r->prompt_tokens = (int)n;
-	if (get_count(c, rec, IMPORT_COMPLETION_TOKENS, &n) < 0)
-		return SS_EINPUT;
-	if (n > INT32_MAX)
-		return field_err(c, IMPORT_COMPLETION_TOKENS, "is too large");
-	r->completion_tokens = (int)n;
 	if (get_count(c, rec, IMPORT_LATENCY_MS, &r->latency_ms) < 0)
 		return SS_EINPUT;
 

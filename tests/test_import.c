@@ -142,6 +142,43 @@ static void import__errors_name_line_and_field(void **state)
 	assert_non_null(strstr(ss_err_last(), "no trajectories"));
 }
 
+static void import__tokens_and_outcome_words(void **state)
+{
+	const char *text =
+		"{\"input\":\"a\",\"status\":\"PASSED\",\"usage\":{\"input_tokens\":7,\"output_tokens\":3}}\n"
+		"{\"input\":\"b\",\"status\":\"failure\",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":4}}\n"
+		"{\"input\":\"c\",\"status\":\"correct\",\"n\":{\"in\":5}}\n";
+	struct import_options o = IMPORT_OPTIONS_INIT;
+	assert_int_equal(import_add_map(&o, "outcome=status"), 0);
+	assert_int_equal(import_add_map(&o, "tokens=usage"), 0);
+	struct import_set set;
+	/* an explicit prompt_tokens path wins over the tokens object */
+	assert_int_equal(import_add_map(&o, "prompt_tokens=n.in"), 0);
+	assert_int_equal(parse(&set, text, &o), 0);
+	assert_int_equal(set.rec[0].outcome, 1);
+	assert_int_equal(set.rec[1].outcome, 0);
+	assert_int_equal(set.rec[2].outcome, 1);
+	assert_int_equal(set.rec[0].prompt_tokens, 0);
+	assert_int_equal(set.rec[0].completion_tokens, 3);
+	assert_int_equal(set.rec[1].completion_tokens, 4);
+	assert_int_equal(set.rec[2].prompt_tokens, 5);
+	import_set_release(&set);
+
+	o.paths[IMPORT_PROMPT_TOKENS] = NULL;
+	assert_int_equal(parse(&set, text, &o), 0);
+	assert_int_equal(set.rec[0].prompt_tokens, 7);
+	assert_int_equal(set.rec[1].prompt_tokens, 9);
+	import_set_release(&set);
+
+	assert_int_equal(parse(&set, "{\"input\":\"a\",\"status\":\"maybe\"}", &o), SS_EINPUT);
+	assert_non_null(strstr(ss_err_last(), "field 'outcome' (path 'status')"));
+	assert_int_equal(parse(&set, "{\"input\":\"a\",\"status\":1,\"usage\":{\"input_tokens\":1.5}}", &o), SS_EINPUT);
+	assert_string_equal(ss_err_last(),
+		"t.jsonl:1: field 'prompt_tokens' (path 'usage.input_tokens') must be an integer >= 0");
+	assert_int_equal(parse(&set, "{\"input\":\"a\",\"status\":1,\"usage\":5}", &o), SS_EINPUT);
+	assert_non_null(strstr(ss_err_last(), "field 'tokens' (path 'usage') must be an object"));
+}
+
 static void import__pretty_object_and_input_from_messages(void **state)
 {
 	const char *text =
@@ -221,6 +258,7 @@ int main(void)
 		cmocka_unit_test(import__field_maps),
 		cmocka_unit_test(import__paths),
 		cmocka_unit_test(import__errors_name_line_and_field),
+		cmocka_unit_test(import__tokens_and_outcome_words),
 		cmocka_unit_test(import__pretty_object_and_input_from_messages),
 		cmocka_unit_test(import__store_one_run),
 	};

@@ -26,19 +26,26 @@
  *                assistant message); default []
  *   output       (output) string (numbers are written as text); default the
  *                content of the last "assistant" message, else ""
- *   outcome      (outcome) required: 0 or 1, true or false, "0"/"1"/
- *                "true"/"false"; with a threshold any number, outcome =
- *                value >= threshold (then score defaults to the value)
+ *   outcome      (outcome) required: 0 or 1, true or false, or a string
+ *                "0"/"1", "true"/"false", "pass"/"fail", "passed"/"failed",
+ *                "success"/"failure", "correct"/"incorrect" (any case);
+ *                with a threshold any number, outcome = value >= threshold
+ *                (then score defaults to the value)
  *   score        (score) number in [0, 1]; default the outcome
- *   prompt_tokens      (tokens.prompt) integer >= 0, default 0
- *   completion_tokens  (tokens.completion) integer >= 0, default 0
+ *   tokens       (tokens) an object with the token counts under "prompt" /
+ *                "prompt_tokens" / "input_tokens" and "completion" /
+ *                "completion_tokens" / "output_tokens" (OpenAI's and
+ *                Anthropic's usage objects read as they are)
+ *   prompt_tokens      integer >= 0, default from tokens, else 0
+ *   completion_tokens  integer >= 0, default from tokens, else 0
  *   latency_ms   (latency_ms) integer >= 0, default 0
  *   error        (error) string or null
  *   type         (type) string: the task type for the same-type pair filter
  *   expected     (expected) string or number
  *   metadata     (metadata) object
  * "tokens.prompt" and "tokens.completion" are accepted as field names for
- * prompt_tokens and completion_tokens.
+ * prompt_tokens and completion_tokens; mapping one of those reads it from
+ * its own path instead of from tokens.
  *
  * Errors name the file, the line where the record starts, and the field:
  *   "traj.jsonl:17: field 'outcome' (path 'reward') must be 0 or 1, a
@@ -73,6 +80,7 @@ enum import_field {
 	IMPORT_TYPE,
 	IMPORT_EXPECTED,
 	IMPORT_METADATA,
+	IMPORT_TOKENS,
 	IMPORT_NR_FIELDS
 };
 
