@@ -507,18 +507,6 @@ int pipeline_baseline(struct run_ctx *rc)
 /* ================================================================== */
 /* Stage 3: rounds                                                    */
 
-struct cand {
-	int64_t id;
-	int round;
-	char *body;
-	cJSON *skill;
-	int verified;
-	int early_stopped;
-	int net_gain;
-	int m;
-	char *commit;
-};
-
 static void cand_release(struct cand *c)
 {
 	free(c->body);
@@ -1308,12 +1296,13 @@ int pipeline_run(struct run_ctx *rc)
 		    rc->created ? "starting" : "resuming", rc->run_id, (int)getpid());
 	if (!r)
 		r = pipeline_baseline(rc);
-	if (!r)
+	int edit = rc->cfg->strategy.kind == STRATEGY_EDIT;
+	if (!r && !edit)
 		r = pipeline_induce(rc);
 	if (!r)
-		r = pipeline_rounds(rc);
+		r = edit ? pipeline_edit_steps(rc) : pipeline_rounds(rc);
 	if (!r)
-		r = pipeline_select(rc);
+		r = edit ? pipeline_edit_select(rc) : pipeline_select(rc);
 	if (!r)
 		r = pipeline_test(rc);
 	if (!r)
@@ -1341,4 +1330,20 @@ int pipeline_run(struct run_ctx *rc)
 	ss_err_set(r, "%s", m);
 	free(m);
 	return r;
+}
+
+/* For the edit strategy (pipeline_edit.c). */
+int pl_cand_load(struct run_ctx *rc, int round, struct cand *c)
+{
+	return cand_load(rc, round, c);
+}
+
+void pl_cand_release(struct cand *c)
+{
+	cand_release(c);
+}
+
+int pl_verify(struct run_ctx *rc, struct cand *c, int gamma)
+{
+	return verify(rc, c, gamma);
 }

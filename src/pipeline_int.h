@@ -93,6 +93,27 @@ cJSON *pl_rollout_json(struct run_ctx *rc, int64_t rollout_id, int with_trajecto
 /* A seed derived from the run seed and a purpose string. */
 uint64_t pl_seed(struct run_ctx *rc, const char *purpose, int n);
 
+/* ---- candidates ---- */
+
+struct cand {
+	int64_t id;
+	int round;
+	char *body;
+	cJSON *skill;
+	int verified;
+	int early_stopped;
+	int net_gain;
+	int m;
+	char *commit;
+};
+
+/* Load the candidate of `round`: 0, or SS_ENOTFOUND. */
+int pl_cand_load(struct run_ctx *rc, int round, struct cand *c);
+void pl_cand_release(struct cand *c);
+/* Verify `c` on every verification instance (paired with the baseline),
+   writing verdicts and counts; early stopping as the config says. */
+int pl_verify(struct run_ctx *rc, struct cand *c, int gamma);
+
 /* ---- skills ---- */
 
 /* Render SKILL.md from the structured skill JSON; name to *name_out. */

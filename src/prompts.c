@@ -52,6 +52,12 @@ static const char SYS_VERIFY[] =
 	"skill affected outcomes and what to change.  Answer with JSON matching "
 	"the schema.";
 
+static const char SYS_OPTIMIZE[] =
+	"You are the optimizer of a skill-training loop.  A frozen LLM agent "
+	"runs with a SKILL.md skill in its context; you improve the skill with "
+	"small, bounded edits that are each verified on held-out instances "
+	"before they are kept.  Answer with JSON matching the schema.";
+
 static const struct prompt_def defs[PROMPT__COUNT] = {
 	[PROMPT_TASK_SUMMARY] = {
 		"task_summary",
@@ -185,6 +191,44 @@ static const struct prompt_def defs[PROMPT__COUNT] = {
 		"DATA keys: skill {name, description, context, success_patterns[], "
 		"failure_lessons[]}, verification {repairs, regressions, net_gain, m}, "
 		"cases[] {case, kind, effect, why, suggestion}.",
+	},
+	[PROMPT_EDITS] = {
+		"edits",
+		OBJ("\"reasoning\":" STR ",\"edits\":{\"type\":\"array\",\"items\":"
+		    OBJ("\"op\":{\"type\":\"string\",\"enum\":[\"append\",\"insert_after\","
+			"\"replace\",\"delete\"]},\"target\":" STR ",\"content\":" STR
+			",\"evidence\":" STRS,
+			"\"op\",\"target\",\"content\",\"evidence\"") "}",
+		    "\"reasoning\",\"edits\""),
+		SYS_OPTIMIZE,
+		"Propose at most `learning_rate` small edits to the skill that would "
+		"turn the failures shown into successes (or, for successes, make the "
+		"procedure that worked explicit) without breaking other instances.  "
+		"Each edit is one of: append (content added at the end of the section "
+		"named by target, e.g. \"## Failure lessons\"), insert_after (content "
+		"inserted after the line holding the target text), replace (target "
+		"text replaced by content), delete (target text or section removed).  "
+		"A text target must be copied exactly from the skill and occur once.  "
+		"Prefer precise rules over broad ones; do not propose an edit like one "
+		"in rejected_edits, which were tried and did not help.  evidence lists "
+		"the case ids (\"C:<id>\") behind each edit.\n"
+		"DATA keys: skill (the current SKILL.md), mode (failures | successes), "
+		"cases[] (id, type, input, expected, output, grader_note, trajectory), "
+		"rejected_edits[] (text), meta_notes[] (lessons about how this skill "
+		"evolves), guidance (from the last epoch), learning_rate, step, epoch.",
+	},
+	[PROMPT_SLOW_UPDATE] = {
+		"slow_update",
+		OBJ("\"guidance\":" STR ",\"notes\":" STRS, "\"guidance\",\"notes\""),
+		SYS_OPTIMIZE,
+		"An epoch of skill edits ended.  Compare the skill at the start of the "
+		"epoch with the skill now on the same verification instances.  Give "
+		"guidance for the next epoch's edits (what to pursue, what to stop) "
+		"and a few longer-horizon notes on how to edit this skill (for example "
+		"when to replace rather than add, when to compress).\n"
+		"DATA keys: epoch, counts {improved, regressed, persistent_failure, "
+		"stable_success}, skill_before, skill_after, meta_notes[] (earlier "
+		"notes), examples[] (id, change).",
 	},
 };
 

@@ -2,6 +2,7 @@
  * Reports and status of a run, from the store.
  */
 #include "skillsmith/report.h"
+#include "skillsmith/pipeline.h"
 #include "skillsmith/common.h"
 #include "skillsmith/buf.h"
 #include "skillsmith/stats.h"
@@ -184,6 +185,9 @@ int report_build(cJSON **out, struct store *st, const char *run_id)
 		cJSON_AddItemToArray(rounds, r);
 	}
 	sqlite3_finalize(s);
+	cJSON *steps = pipeline_edit_report(st, run_id);
+	if (steps)
+		cJSON_AddItemToObject(rep, "steps", steps);
 	add_test(rep, st, run_id, active);
 	add_usage(rep, st, run_id);
 	*out = rep;
@@ -299,6 +303,34 @@ static void print_report(FILE *fp, const cJSON *rep, const char *skill_md, int m
 			fprintf(fp, "\n## Selected skill (%s)\n\n````markdown\n%s````\n", status, skill_md);
 		else
 			fprintf(fp, "\n--- selected SKILL.md (%s) ---\n%s", status, skill_md);
+	}
+	const cJSON *steps = cJSON_GetObjectItem(rep, "steps");
+	if (cJSON_GetArraySize(steps) > 0) {
+		const cJSON *st;
+		if (md)
+			fprintf(fp, "\n## Edit steps\n\n| step | epoch | lr | proposed | applied | rejected "
+				"| G before | G after |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+		else
+			fprintf(fp, "\nstep  epoch  lr  proposed  applied  rejected  G before  G after\n");
+		cJSON_ArrayForEach(st, steps) {
+			char aft[16];
+			double ga = num(st, "score_after");
+			if (isnan(ga))
+				snprintf(aft, sizeof(aft), "-");
+			else
+				snprintf(aft, sizeof(aft), "%+g", ga);
+			fprintf(fp, md ? "| %g | %g | %g | %g | %g | %g | %+g | %s |\n"
+				       : "%4g  %5g  %2g  %8g  %7g  %8g  %8g  %7s\n",
+				num(st, "step"), num(st, "epoch"), num(st, "learning_rate"),
+				num(st, "proposed"), num(st, "applied"), num(st, "rejected"),
+				num(st, "score_before"), aft);
+			const cJSON *e;
+			cJSON_ArrayForEach(e, cJSON_GetObjectItem(st, "edits"))
+				if (!strcmp(str(e, "status"), "rejected"))
+					fprintf(fp, md ? "|  | rejected: %s \"%s\": %s | | | | | | |\n"
+						       : "      rejected %s \"%.40s\": %s\n",
+						str(e, "op"), str(e, "content"), str(e, "reason"));
+		}
 	}
 }
 

@@ -284,9 +284,11 @@ int run_ctx_start(struct run_ctx **out, const char *config_path, const struct ru
 	rc->headless = opt->headless;
 	rc->quiet = opt->quiet;
 	rc->cfg = xcalloc(1, sizeof(*rc->cfg));
-	config_init(rc->cfg);
-	if ((r = config_load(rc->cfg, config_path)) < 0)
+	if ((r = config_load(rc->cfg, config_path)) < 0) {
+		free(rc->cfg);      /* config_load() released it */
+		rc->cfg = NULL;
 		goto fail;
+	}
 	if (opt->has_seed) {
 		if (rc->cfg->agent.m.seed == rc->cfg->seed)
 			rc->cfg->agent.m.seed = opt->seed;
@@ -304,11 +306,6 @@ int run_ctx_start(struct run_ctx **out, const char *config_path, const struct ru
 				       opt->strategy);
 			goto fail;
 		}
-	}
-	if (rc->cfg->strategy.kind != STRATEGY_SKILLGEN) {
-		r = ss_err_set(SS_EINPUT, "%s: strategy.kind: only \"skillgen\" is available in this version",
-			       config_path);
-		goto fail;
 	}
 	if ((r = check_keys(rc->cfg)) < 0)
 		goto fail;
@@ -364,13 +361,15 @@ int run_ctx_open(struct run_ctx **out, const char *workspace, const char *run_id
 	}
 	rc->state = run_column(rc->st, rc->run_id, "state");
 	rc->cfg = xcalloc(1, sizeof(*rc->cfg));
-	config_init(rc->cfg);
 	char *name = xasprintf("run %s config", rc->run_id);
 	r = config_parse(rc->cfg, snap, name);
 	free(name);
 	free(snap);
-	if (r < 0)
+	if (r < 0) {
+		free(rc->cfg);      /* config_parse() released it */
+		rc->cfg = NULL;
 		goto fail;
+	}
 	if ((r = run_load_instances(rc)) < 0)
 		goto fail;
 	*out = rc;

@@ -124,6 +124,18 @@ int pipeline_select(struct run_ctx *rc);
 int pipeline_test(struct run_ctx *rc);
 
 /*
+ * The edit strategy (SkillOpt), used instead of induce + rounds + select
+ * when strategy.kind is "edit": epochs of steps that roll out the current
+ * skill on a batch, propose bounded edits, apply at most the learning rate
+ * in force, and keep a candidate only if it strictly improves on the
+ * verification split (pipeline_edit.c).
+ */
+int pipeline_edit_steps(struct run_ctx *rc);
+int pipeline_edit_select(struct run_ctx *rc);
+/* Per-step figures of an edit run for the report (NULL for other runs). */
+struct cJSON *pipeline_edit_report(struct store *st, const char *run_id);
+
+/*
  * Ask a running pipeline to stop (from a signal handler: only sets a flag
  * and calls llm_stop()).  pipeline_install_signals() routes SIGINT and
  * SIGTERM here for `rc`.

@@ -22,6 +22,9 @@
  *   case_analysis     {effect: helped|hurt|neutral|unclear, why, suggestion}
  *   feedback          {keep[], remove[], add[], emphasize[]}, items
  *                     {rule, evidence[]}
+ *   edits             {reasoning, edits[{op: append|insert_after|replace|
+ *                     delete, target, content, evidence[]}]} (edit strategy)
+ *   slow_update       {guidance, notes[]} (edit strategy, epoch boundaries)
  *
  * Every user message ends with the data of the call as one JSON object
  * after the line "DATA:" (keys documented at each builder in prompts.c),
@@ -40,6 +43,8 @@ enum prompt_id {
 	PROMPT_SKILL_REFINE,
 	PROMPT_CASE_ANALYSIS,
 	PROMPT_FEEDBACK,
+	PROMPT_EDITS,
+	PROMPT_SLOW_UPDATE,
 	PROMPT__COUNT
 };
 

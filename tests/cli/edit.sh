@@ -1,0 +1,88 @@
+# The edit strategy (SkillOpt) against the simulator, and approval by hand.
+. "$SKILLSMITH_TOP/tests/lib.sh"
+. "$SKILLSMITH_TOP/tests/cli/engine.inc"
+
+start_sim --seed 3 || { notok "simulator starts"; exit 1; }
+
+# -- the demo with the edit strategy
+expect_exit 0 "demo --strategy edit exits 0" "$SS" demo --headless --strategy edit --workspace ws1
+expect_out "step  epoch  lr" "the text report has the per-step table"
+"$SS" report --json --workspace ws1 >rep1.json
+[ "$(jget rep1.json '$.strategy')" = edit ] && ok "report says strategy edit" || notok "strategy: $(jget rep1.json '$.strategy')"
+[ "$(jget rep1.json '$.status')" = active ] && ok "the edited skill passes the gate" || notok "status $(jget rep1.json '$.status')"
+d=$(jget rep1.json '$.test.delta')
+case "$d" in 0|0.0|-*) notok "test delta $d not positive" ;; *) ok "held-out delta is positive ($d)" ;; esac
+n=$(jget rep1.json '$.steps' | sqlite3 :memory: "SELECT json_array_length(readfile('rep1.json'), '\$.steps')")
+[ "$n" = 16 ] && ok "16 steps reported (4 epochs x 4 steps)" || notok "steps reported: $n"
+# cosine schedule from 4 down to 1
+lrs=$(sqlite3 :memory: "SELECT group_concat(json_extract(value, '\$.learning_rate'), ',') FROM json_each(json_extract(readfile('rep1.json'), '\$.steps'))")
+[ "$lrs" = "4,4,4,4,4,4,3,3,2,2,2,1,1,1,1,1" ] && ok "cosine learning-rate schedule" || notok "learning rates $lrs"
+applied=$(q ws1 "SELECT count(*) FROM edits WHERE status = 'applied'")
+[ "$applied" -gt 0 ] && ok "edits were applied ($applied)" || notok "no edit applied"
+over=$(q ws1 "SELECT count(*) FROM (SELECT step, count(*) c FROM edits WHERE status = 'applied' GROUP BY step) s JOIN (SELECT key, value FROM run_state WHERE key LIKE 'edit.stepinfo.%') r ON r.key = 'edit.stepinfo.' || s.step WHERE s.c > json_extract(r.value, '\$.learning_rate')")
+[ "$over" = 0 ] && ok "no step applies more edits than its learning rate" || notok "$over steps over the learning rate"
+# accepted candidates are commits; the selected one is tagged
+acc=$(q ws1 "SELECT count(*) FROM candidates WHERE status IN ('verified','selected')")
+commits=$(git -C ws1/skills rev-list --count run/demo-1)
+[ "$acc" = "$commits" ] && ok "every accepted candidate is a commit ($commits)" || notok "accepted $acc, commits $commits"
+git -C ws1/skills tag -l 'skill/demo-1/*' | grep -q active && ok "selected candidate tagged active" || notok "no active tag"
+# the buffer and the meta-skill stay out of SKILL.md
+body=$(q ws1 "SELECT c.body FROM runs r JOIN candidates c ON c.id = r.selected_candidate")
+case "$body" in *rejected*|*meta*) notok "optimizer state leaked into SKILL.md" ;; *) ok "SKILL.md holds neither buffer nor meta-skill" ;; esac
+[ -n "$(q ws1 "SELECT value FROM run_state WHERE key = 'edit.meta'")" ] && ok "the meta-skill notes are kept in the store" || notok "no meta-skill notes"
+
+# -- an optimizer that only proposes harmful edits: every candidate rejected
+demo_config h 4 sim-optimizer-harmful
+sed -i 's/"kind": "skillgen"/"kind": "edit"/' h/config.json
+expect_exit 0 "harmful edit run exits 0" "$SS" run h/config.json --headless --workspace ws2
+"$SS" report --json --workspace ws2 >rep2.json
+[ "$(jget rep2.json '$.status')" = deprecated ] && ok "harmful edits end deprecated" || notok "status $(jget rep2.json '$.status')"
+[ "$(jget rep2.json '$.test.delta')" = 0 ] && ok "deprecated reports delta 0" || notok "delta $(jget rep2.json '$.test.delta')"
+rej=$(q ws2 "SELECT count(*) FROM edits WHERE status = 'rejected' AND reason LIKE 'selection score did not strictly improve%'")
+[ "$rej" -gt 0 ] && ok "rejected edits carry the gate's reason ($rej)" || notok "no edit rejected by the gate"
+"$SS" report --workspace ws2 >rep2.txt
+grep -q "rejected .*selection score did not strictly improve" rep2.txt && ok "text report lists rejected edits with reasons" || notok "text report lacks rejections"
+buf=$(q ws2 "SELECT count(*) FROM llm_calls WHERE stage = 'reflect'")
+[ "$buf" -gt 0 ] && ok "reflection calls recorded" || notok "no reflection calls"
+
+# -- approval by hand: the run waits for each edit; decisions from another
+# process reach it; a restart while waiting waits again
+demo_config a 4 sim-optimizer
+sed -i -e 's/"kind": "skillgen"/"kind": "edit"/' \
+       -e 's/"strategy": {/"approval": {"policy": "edits"}, "strategy": {"edit": {"epochs": 1, "steps_per_epoch": 2}, /' a/config.json
+"$SS" run a/config.json --headless --workspace ws3 >run3.out 2>run3.err &
+pid=$!
+wait_pending() {
+	i=0
+	while [ $i -lt 300 ]; do
+		id=$(q ws3 "SELECT id FROM edits WHERE status = 'pending' ORDER BY id LIMIT 1" 2>/dev/null)
+		[ -n "$id" ] && return 0
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+if wait_pending $pid; then ok "the run waits with an edit pending"; else notok "no pending edit"; fi
+[ "$(q ws3 "SELECT state FROM runs")" = waiting ] && ok "run state is waiting" || notok "state $(q ws3 'SELECT state FROM runs')"
+# stop while waiting, restart: it waits again for the same edit
+kill -TERM $pid; wait $pid 2>/dev/null
+first=$id
+"$SS" run a/config.json --headless --workspace ws3 >run4.out 2>run4.err &
+pid=$!
+wait_pending $pid && [ "$id" = "$first" ] && ok "a restarted run waits again for edit $first" || notok "restart: pending '$id' vs '$first'"
+expect_exit 0 "reject from another terminal" "$SS" reject "edit:$id" --reason "too broad" --workspace ws3
+# approve everything else as it comes
+while kill -0 $pid 2>/dev/null; do
+	nid=$(q ws3 "SELECT e.id FROM edits e WHERE e.status = 'pending' AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.subject = 'edit' AND d.subject_id = e.id) LIMIT 1" 2>/dev/null)
+	[ -n "$nid" ] && "$SS" approve "edit:$nid" --workspace ws3 >/dev/null 2>&1
+	sleep 0.1
+done
+wait $pid
+rc=$?
+[ $rc = 0 ] && ok "the approved run finishes" || notok "run exit $rc: $(tail -3 run4.err)"
+[ "$(q ws3 "SELECT status || ' ' || reason FROM edits WHERE id = $first")" = "rejected rejected by hand: too broad" ] \
+	&& ok "the rejected edit records the reason" || notok "edit $first: $(q ws3 "SELECT status, reason FROM edits WHERE id = $first")"
+[ "$(q ws3 "SELECT count(*) FROM decisions WHERE applied_at IS NULL")" = 0 ] && ok "every decision was applied" || notok "unapplied decisions"
+who=$(q ws3 "SELECT who FROM decisions WHERE subject_id = $first")
+[ -n "$who" ] && ok "the decision records who ($who)" || notok "no decider recorded"
