@@ -221,6 +221,7 @@ static void on_graded(const struct grade_result *g, int status, const char *erro
 	r.latency_ms = ss_now_ms() - j->t0;
 	r.error = error;
 	j->reported = 1;
+	hutil_job_end();
 	j->done(&r, j->payload);
 	cJSON_Delete(traj);
 	job_free(j);
@@ -465,6 +466,7 @@ int harness_command_rollout(struct harness_ctx *ctx, const struct harness_instan
 		job_free(j);
 		return rc;
 	}
+	hutil_job_begin();
 	loop_fd_add(lp, j->out_fd, LOOP_READ, on_out, j);
 	loop_fd_add(lp, j->err_fd, LOOP_READ, on_err, j);
 	int t = cfg->agent.cmd_timeout_s > 0 ? cfg->agent.cmd_timeout_s : 600;

@@ -161,6 +161,7 @@ static void ep_report(struct episode *ep, int status, const char *error,
 	r.latency_ms = ss_now_ms() - ep->t0;
 	r.error = error;
 	ep->reported = 1;
+	hutil_job_end();
 	ep->done(&r, ep->payload);
 	cJSON_Delete(traj);
 	ep_maybe_free(ep);
@@ -602,6 +603,7 @@ int harness_tools_rollout(struct harness_ctx *ctx, const struct harness_instance
 		ep_maybe_free(ep);
 		return rc;
 	}
+	hutil_job_begin();
 	if (loop_child_add(lp, ep->pid, on_child, ep) < 0) {
 		/* already gone: reap it here */
 		waitpid(ep->pid, NULL, WNOHANG);

@@ -64,6 +64,25 @@ char *hutil_user_message(const struct config *cfg, const char *input)
 	return hutil_replace_all(ut, INPUT_SLOT, input ? input : "");
 }
 
+/* The engine is single-threaded: every rollout runs on the loop's thread. */
+static int jobs_pending;
+
+void hutil_job_begin(void)
+{
+	jobs_pending++;
+}
+
+void hutil_job_end(void)
+{
+	if (jobs_pending > 0)
+		jobs_pending--;
+}
+
+int harness_pending(void)
+{
+	return jobs_pending;
+}
+
 void hutil_ignore_sigpipe(void)
 {
 	struct sigaction sa;

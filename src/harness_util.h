@@ -46,6 +46,10 @@ void hutil_grade(struct harness_ctx *ctx, const struct harness_instance *inst,
 		 const char *answer, const cJSON *messages, const char *note,
 		 hutil_graded_fn done, void *payload);
 
+/* Count a tools / command rollout in and out of harness_pending(). */
+void hutil_job_begin(void);
+void hutil_job_end(void);
+
 /* Set SIGPIPE to ignored if it is at its default. */
 void hutil_ignore_sigpipe(void);
 

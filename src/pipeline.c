@@ -15,6 +15,7 @@
 #include "skillsmith/config.h"
 #include "skillsmith/harness.h"
 #include "skillsmith/llm.h"
+#include "skillsmith/loop.h"
 #include "skillsmith/stats.h"
 #include "skillsmith/store.h"
 
@@ -36,7 +37,17 @@ void pl_fail(struct run_ctx *rc, int status)
 
 int pl_wait(struct run_ctx *rc)
 {
-	int r = llm_wait(rc->llm);
+	int r;
+	/* tools / command rollouts may wait on a process with no call in flight */
+	for (;;) {
+		r = llm_wait(rc->llm);
+		if (r < 0 || harness_pending() == 0 || pipeline_stop_requested())
+			break;
+		if (loop_run_once(llm_loop(rc->llm), 100) < 0) {
+			r = SS_ERR;
+			break;
+		}
+	}
 	if (pipeline_stop_requested())
 		pl_fail(rc, SS_ESTOPPED);
 	if (r < 0)

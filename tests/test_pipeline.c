@@ -94,6 +94,7 @@ static void prompts__schemas_are_strict_and_named(void **state)
 	static const char *const names[PROMPT__COUNT] = {
 		"task_summary", "failure_summary", "success_summary", "failure_cluster",
 		"success_cluster", "contrast", "skill", "skill_refine", "case_analysis", "feedback",
+		"edits", "slow_update",
 	};
 	for (int i = 0; i < PROMPT__COUNT; i++) {
 		assert_string_equal(prompt_name((enum prompt_id)i), names[i]);

@@ -60,6 +60,14 @@ struct harness_ctx {
 int harness_rollout(struct harness_ctx *ctx, const struct harness_instance *inst,
 		    const char *skill_md, harness_done_fn done, void *payload);
 
+/*
+ * Rollouts of the tools and command harnesses that have not reported yet.
+ * They may wait on an environment or agent process with no LLM call in
+ * flight, so llm_wait() alone does not cover them: whoever waits for a
+ * batch turns the loop until this is 0 too.
+ */
+int harness_pending(void);
+
 /* Implementations, dispatched by harness_rollout() on cfg->agent.harness. */
 int harness_chat_rollout(struct harness_ctx *ctx, const struct harness_instance *inst,
 			 const char *skill_md, harness_done_fn done, void *payload);
