@@ -140,6 +140,7 @@ struct reply {
 	int stream;
 	size_t cut;                /* truncated: stop with an error here (0: none) */
 	char retry_after[16];
+	char retry_after_ms[16];
 	const char *fault;
 	const char *role;
 	const char *instance;
@@ -972,6 +973,9 @@ static void apply_fault(struct reply *r, enum sim_fault f, int anthropic)
 	switch (f) {
 	case FAULT_429:
 		snprintf(r->retry_after, sizeof(r->retry_after), "%d", S.opt->retry_after);
+		if (S.opt->retry_after_ms > 0)
+			snprintf(r->retry_after_ms, sizeof(r->retry_after_ms), "%d",
+				 S.opt->retry_after_ms);
 		error_reply(r, anthropic, 429, anthropic ? "rate_limit_error" : "rate_limit_exceeded",
 			    "simulated rate limit (skillsmith-sim fault injection)");
 		r->stream = 0;
@@ -1145,6 +1149,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *r)
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	if (r->retry_after[0])
 		MHD_add_response_header(resp, "Retry-After", r->retry_after);
+	if (r->retry_after_ms[0])
+		MHD_add_response_header(resp, "retry-after-ms", r->retry_after_ms);
 	if (r->status == 529 || r->status == 500)
 		MHD_add_response_header(resp, "x-should-retry", "true");
 	ret = MHD_queue_response(conn, (unsigned)r->status, resp);

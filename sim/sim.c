@@ -44,6 +44,7 @@ static const char usage_text[] =
 "                        drawn per request from (seed, body, times that body was\n"
 "                        seen): reproducible, and a retry can succeed\n"
 "  --retry-after N       Retry-After seconds of a 429 (default 1)\n"
+"  --retry-after-ms N    also send retry-after-ms: N with a 429\n"
 "  --hang-ms N           how long a timeout fault hangs (default 30000)\n"
 "  --max-concurrency N   at most N API requests at once; more are rejected with\n"
 "                        429 (or queued with --queue); 0 = unlimited (default)\n"
@@ -163,6 +164,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--retry-after")) {
 			if (parse_int(val, 0, 3600, &o.retry_after) < 0)
 				return bad(a, "must be seconds from 0 to 3600");
+		} else if (!strcmp(a, "--retry-after-ms")) {
+			if (parse_int(val, 1, 3600000, &o.retry_after_ms) < 0)
+				return bad(a, "must be milliseconds from 1 to 3600000");
 		} else if (!strcmp(a, "--hang-ms")) {
 			if (parse_int(val, 0, 600000, &o.hang_ms) < 0)
 				return bad(a, "must be milliseconds from 0 to 600000");

@@ -228,6 +228,7 @@ struct sim_options {
 	double fault_rate;
 	unsigned faults;           /* bit per enum sim_fault */
 	int retry_after;           /* seconds, for 429 */
+	int retry_after_ms;        /* > 0: also send retry-after-ms */
 	int hang_ms;               /* how long a timeout fault hangs */
 	int max_concurrency;       /* 0: unlimited */
 	int queue;                 /* beyond max_concurrency: queue (1) or reject (0) */

@@ -1,12 +1,15 @@
 /*
- * skillsmith log [RUN] [--workspace DIR] [--newest-first] [--verbose]
+ * skillsmith log [RUN] [--workspace DIR] [--newest-first] [--verbose] [--json]
  *
  * The candidate history of a run from the skill repository, oldest first:
  * one line per commit with the metrics its trailers carry, the tag of the
  * selected candidate, and (with --verbose) the body explaining the change.
  * RUN defaults to the store's latest run, else the run branch with the
  * newest commit.  Everything printed from the repository is sanitized
- * (the text came from a model).
+ * (the text came from a model).  --json prints one object per commit in an
+ * array instead: oid, time, author, summary, body, round, net_gain,
+ * repairs, regressions, m, status, strategy, parent, tags and every
+ * trailer (metrics that are absent are null).
  */
 #include "skillsmith/cli.h"
 #include "skillsmith/common.h"
@@ -15,6 +18,7 @@
 #include "skillsmith/store.h"
 #include "skillsmith/vcs.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,10 +153,61 @@ static void print_entry(struct buf *b, const struct vcs_log_entry *e, int verbos
 	buf_addch(b, '\n');
 }
 
+static void json_int(cJSON *o, const char *key, int v)
+{
+	if (v == VCS_NA)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddNumberToObject(o, key, v);
+}
+
+static void json_str(cJSON *o, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static char *log_json(const char *run, const struct vcs_log_entry *e, size_t nr)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "run", run);
+	cJSON *arr = cJSON_AddArrayToObject(root, "commits");
+	for (size_t i = 0; i < nr; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "oid", e[i].oid);
+		cJSON_AddNumberToObject(o, "time", (double)e[i].time);
+		json_str(o, "author", e[i].author);
+		json_str(o, "summary", e[i].summary);
+		json_str(o, "body", e[i].body);
+		json_int(o, "round", e[i].round);
+		json_int(o, "net_gain", e[i].net_gain);
+		json_int(o, "repairs", e[i].repairs);
+		json_int(o, "regressions", e[i].regressions);
+		json_int(o, "m", e[i].m);
+		json_str(o, "status", e[i].status);
+		json_str(o, "strategy", e[i].strategy);
+		json_str(o, "parent", e[i].parent);
+		json_str(o, "tags", e[i].tags);
+		cJSON *tr = cJSON_AddArrayToObject(o, "trailers");
+		for (size_t j = 0; j < e[i].nr_trailers; j++) {
+			cJSON *t = cJSON_CreateObject();
+			cJSON_AddStringToObject(t, "key", e[i].trailers[j].key);
+			cJSON_AddStringToObject(t, "value", e[i].trailers[j].value);
+			cJSON_AddItemToArray(tr, t);
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	char *out = cJSON_Print(root);
+	cJSON_Delete(root);
+	return out;
+}
+
 int cmd_log(int argc, char **argv)
 {
 	const char *ws_opt = NULL, *run_arg = NULL;
-	int flags = 0, verbose = 0, rc = EXIT_OK;
+	int flags = 0, verbose = 0, json = 0, rc = EXIT_OK;
 	char *workspace = NULL, *run = NULL;
 	struct vcs *v = NULL;
 	struct vcs_log_entry *e = NULL;
@@ -173,6 +228,8 @@ int cmd_log(int argc, char **argv)
 			flags |= VCS_LOG_NEWEST_FIRST;
 		else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
 			verbose = 1;
+		else if (!strcmp(a, "--json"))
+			json = 1;
 		else if (a[0] == '-' && a[1]) {
 			error("log: unknown option '%s'", a);
 			return EXIT_INPUT;
@@ -204,7 +261,13 @@ int cmd_log(int argc, char **argv)
 		rc = err == SS_ENOTFOUND || err == SS_EINPUT ? EXIT_INPUT : EXIT_CHECK;
 		goto cleanup;
 	}
-empty:;
+empty:
+	if (json) {
+		char *text = log_json(run, e, nr);
+		printf("%s\n", text);
+		free(text);
+		goto cleanup;
+	}
 	char *safe_run = sanitize_dup(run, 0);
 	buf_addf(&out, "run %s, branch run/%s, %zu candidate%s, %s first\n", safe_run, safe_run,
 		 nr, nr == 1 ? "" : "s", flags & VCS_LOG_NEWEST_FIRST ? "newest" : "oldest");

@@ -24,7 +24,7 @@ const struct cli_command cli_commands[] = {
 	  "bring existing trajectories" },
 	{ "induce", cmd_induce, "induce [RUN] [--config CONFIG] [--workspace DIR] [--quiet]",
 	  "run contrastive induction on imported trajectories" },
-	{ "log", cmd_log, "log [RUN] [--newest-first] [-v] [--workspace DIR]",
+	{ "log", cmd_log, "log [RUN] [--newest-first] [-v] [--json] [--workspace DIR]",
 	  "candidate history from the skill repo" },
 	{ "diff", cmd_diff, "diff A [B] [--color=auto|always|never] [--run RUN] [--workspace DIR]",
 	  "diff two candidates with libgit2" },

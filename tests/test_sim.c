@@ -424,6 +424,50 @@ static void sim__case_analysis_and_feedback_find_the_overgeneral_rule(void **sta
 	free(sug);
 }
 
+static void sim__judge_compares_the_final_answer_with_the_reference(void **state)
+{
+	cJSON *o = aux("judge", "## Task\nHow many days?\n\n## Reference answer\n26\n\n"
+		       "## Answer to judge\nThe difference is 26 days.\nAnswer: 26\n", 0);
+	assert_string_equal(field(o, "verdict"), "pass");
+	assert_true(cJSON_GetObjectItemCaseSensitive(o, "score")->valuedouble == 1.0);
+	cJSON_Delete(o);
+	o = aux("judge", "## Task\nWhich weekday?\n\n## Reference answer\nMonday\n\n"
+		"## Answer to judge\nanswer: tuesday\n", 0);
+	assert_string_equal(field(o, "verdict"), "fail");
+	cJSON_Delete(o);
+	o = aux("judge", "## Task\nWhich weekday?\n\n## Reference answer\nMonday\n\n"
+		"## Answer to judge\n monday.\n", 0);
+	assert_string_equal(field(o, "verdict"), "pass");
+	cJSON_Delete(o);
+}
+
+static void sim__edits_add_rules_for_the_failures_shown(void **state)
+{
+	char *text = xasprintf("Propose edits.\nDATA:\n{\"skill\": \"## Success patterns\\n\\n"
+		"## Failure lessons\\n- %s\\n\", \"mode\": \"failures\", \"learning_rate\": 4, "
+		"\"cases\": [{\"id\": \"cal-007\", \"output\": \"I take February 2028 to have 28 days."
+		"\\nAnswer: 25\"}, {\"id\": \"cal-001\", \"output\": \"Applying the rule to add one "
+		"to every count: 32 + 1 = 33.\"}], \"rejected_edits\": []}",
+		sim_traps[TRAP_INCLUSIVE].harmful_rule);
+	cJSON *o = aux("edits", text, 0), *e;
+	int append_leap = 0, replace_incl = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "edits")) {
+		const char *op = field(e, "op"), *content = field(e, "content");
+		if (!strcmp(op, "append") && strstr(content, "February")) {
+			assert_string_equal(field(e, "target"), "## Failure lessons");
+			append_leap = 1;
+		}
+		if (!strcmp(op, "replace")) {
+			assert_string_equal(field(e, "target"), sim_traps[TRAP_INCLUSIVE].harmful_rule);
+			assert_string_equal(content, sim_traps[TRAP_INCLUSIVE].rule);
+			replace_incl = 1;
+		}
+	}
+	assert_true(append_leap && replace_incl);
+	cJSON_Delete(o);
+	free(text);
+}
+
 static void sim__contrast_compares_the_task_types(void **state)
 {
 	cJSON *o = aux("contrast", "DATA:\n{\"failure\": {\"type\": \"count\", \"output\": "
@@ -499,6 +543,8 @@ int main(void)
 		cmocka_unit_test(sim__generation_sometimes_overgeneralises),
 		cmocka_unit_test(sim__refinement_follows_the_feedback),
 		cmocka_unit_test(sim__case_analysis_and_feedback_find_the_overgeneral_rule),
+		cmocka_unit_test(sim__judge_compares_the_final_answer_with_the_reference),
+		cmocka_unit_test(sim__edits_add_rules_for_the_failures_shown),
 		cmocka_unit_test(sim__contrast_compares_the_task_types),
 		cmocka_unit_test(sim__embeddings_group_texts_by_trap),
 		cmocka_unit_test(sim__latency_specs_parse_and_sample),

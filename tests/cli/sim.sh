@@ -185,10 +185,11 @@ check "SIGTERM stops the simulator with exit 0" test $? -eq 0
 
 # faults: every kind at rate 1
 chat_body "s" "$q" > b.json
-start_sim f429 --fault-rate 1 --faults 429 --retry-after 3
+start_sim f429 --fault-rate 1 --faults 429 --retry-after 3 --retry-after-ms 2500
 code=$(curl -s -D h.txt -o body.txt -w '%{http_code}' "$URL/v1/chat/completions" -d @b.json)
 check "fault 429 answers 429" test "$code" = 429
 check "fault 429 carries Retry-After" grep -qi '^retry-after: 3' h.txt
+check "fault 429 carries retry-after-ms on request" grep -qi '^retry-after-ms: 2500' h.txt
 stop_sim "$PID"
 
 start_sim f500 --fault-rate 1 --faults 500

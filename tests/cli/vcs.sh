@@ -79,6 +79,13 @@ expect_out "Why round 2 changed." "log -v shows why"
 # RUN defaults to the latest run of the store (demo-3 has no candidate yet).
 expect_exit 0 "log of a run without candidates yet" "$SS" log --workspace "$ws"
 expect_out "run demo-3, branch run/demo-3, 0 candidates" "names the run, no candidates"
+expect_exit 0 "log --json" "$SS" log demo-2 --json --workspace "$ws"
+tab=$(printf '\t')
+case "$out" in
+*"\"net_gain\":${tab}5,"*"\"repairs\":${tab}7,"*"\"tags\":${tab}\"skill/demo-2/active\""*) ok "log --json carries the metrics" ;;
+*) notok "log --json: $out" ;;
+esac
+expect_out '"key":	"Skillsmith-M",' "log --json lists the trailers"
 SKILLSMITH_WORKSPACE=$ws expect_exit 0 "log takes the workspace from the environment" "$SS" log demo-1
 expect_exit 2 "log of an unknown run" "$SS" log nope --workspace "$ws"
 expect_exit 2 "log of a missing workspace" "$SS" log --workspace "$PWD/missing"
