@@ -11,10 +11,10 @@ tmp=$(mktemp "${TMPDIR:-/tmp}/bench.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 printf 'figure\tvalue\tunit\taim\tmet\n' > "$tmp"
 status=0
-for b in "$BUILD"/bench/bench_*; do
+for b in "$BUILD"/bench/bench_* bench/bench_*.sh; do
 	[ -x "$b" ] || continue
 	case "$b" in *.o|*.d) continue ;; esac
-	if ! "$b" > "$tmp.rows"; then
+	if ! BUILD="$BUILD" "$b" > "$tmp.rows"; then
 		echo "bench: $(basename "$b") failed" >&2
 		status=1
 	fi

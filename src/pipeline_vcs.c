@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,6 +95,24 @@ static char *name_of(const char *body)
 	return xstrndup(p, strcspn(p, "\r\n"));
 }
 
+/* The edits a step applied, as commit body text (edit strategy). */
+static char *edits_body(struct run_ctx *rc, int64_t cand_id, int step)
+{
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "Edits applied at step %d, kept because the net gain on the verification "
+		 "split strictly improved:\n", step);
+	sqlite3_stmt *s = store_prepare(rc->st,
+		"SELECT op, target, content FROM edits WHERE candidate_id = ? ORDER BY rank");
+	if (s) {
+		sqlite3_bind_int64(s, 1, cand_id);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			buf_addf(&b, "\n- %s '%s': %s", store_col_text(s, 0), store_col_text(s, 1),
+				 store_col_text(s, 2));
+		sqlite3_finalize(s);
+	}
+	return buf_detach(&b, NULL);
+}
+
 /* The refinement feedback the candidate was built from, as commit body text. */
 static char *feedback_body(struct run_ctx *rc, int64_t parent)
 {
@@ -151,17 +170,46 @@ int pl_commit_candidate(struct run_ctx *rc, int64_t cand_id)
 	c.round = round;
 	c.skill_name = name;
 	c.skill_md = body;
-	c.strategy = "skillgen";
 	c.net_gain = sqlite3_column_int(s, 2);
 	c.repairs = sqlite3_column_int(s, 3);
 	c.regressions = sqlite3_column_int(s, 4);
 	c.m = sqlite3_column_int(s, 5);
 	c.status = "verified";
-	if (round > 1) {
+	char *strategy = pl_query_text(rc, "SELECT strategy FROM candidates WHERE id = ?", "i", cand_id);
+	int edit = strategy && !strcmp(strategy, "edit");
+	c.strategy = edit ? "edit" : "skillgen";
+	if (edit && parent) {
+		snprintf(parent_s, sizeof(parent_s), "step %d",
+			 (int)pl_query_int(rc, 0, "SELECT round FROM candidates WHERE id = ?", "i", parent));
+		c.parent = parent_s;
+	} else if (!edit && round > 1) {
 		snprintf(parent_s, sizeof(parent_s), "round %d", round - 1);
 		c.parent = parent_s;
 	}
-	char *msg = feedback_body(rc, round > 1 ? parent : 0);
+	char *msg = edit ? edits_body(rc, cand_id, round) : feedback_body(rc, round > 1 ? parent : 0);
+	/* the latest decision by hand on the candidate or one of its edits */
+	char *who = NULL, *why = NULL, when[32] = "";
+	sqlite3_stmt *d = store_prepare(rc->st,
+		"SELECT who, reason, at FROM decisions WHERE run_id = ?1 AND ((subject = 'candidate' "
+		"AND subject_id = ?2) OR (subject = 'edit' AND subject_id IN (SELECT id FROM edits "
+		"WHERE candidate_id = ?2))) ORDER BY id DESC LIMIT 1");
+	if (d) {
+		sqlite3_bind_text(d, 1, rc->run_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(d, 2, cand_id);
+		if (sqlite3_step(d) == SQLITE_ROW) {
+			time_t at = (time_t)sqlite3_column_int64(d, 2);
+			struct tm tm;
+			who = xstrdup(store_col_text(d, 0));
+			if (sqlite3_column_type(d, 1) != SQLITE_NULL)
+				why = xstrdup(store_col_text(d, 1));
+			gmtime_r(&at, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			c.decided_by = who;
+			c.decided_at = when;
+			c.decision_reason = why;
+		}
+		sqlite3_finalize(d);
+	}
 	c.body = msg;
 	c.trailers = tr;
 	c.nr_trailers = ARRAY_SIZE(tr);
@@ -190,6 +238,9 @@ int pl_commit_candidate(struct run_ctx *rc, int64_t cand_id)
 	free(msg);
 	free(name);
 	free(body);
+	free(strategy);
+	free(who);
+	free(why);
 	return r;
 }
 
