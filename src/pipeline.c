@@ -1160,11 +1160,14 @@ int pipeline_rounds(struct run_ctx *rc)
 	for (int round = 1; round <= K && !r; round++) {
 		if (cand_load(rc, round, &cur) == SS_ENOTFOUND)
 			r = generate(rc, round, round > 1 ? &prev : NULL, &cur);
-		if (!r && !cur.verified)
+		int rejected = 0;
+		if (!r && !cur.verified && rc->cfg->approval != APPROVAL_NONE)
+			r = pl_approve_candidate(rc, cur.id, round, &rejected);
+		if (!r && !rejected && !cur.verified)
 			r = verify(rc, &cur, gamma);
-		if (!r && !cur.commit)
+		if (!r && !rejected && !cur.commit)
 			r = pl_commit_candidate(rc, cur.id);
-		if (!r && round < K)
+		if (!r && !rejected && round < K)
 			r = feedback(rc, &cur);
 		cand_release(&prev);
 		prev = cur;

@@ -263,6 +263,66 @@ static int await_decision(struct run_ctx *rc, const char *subject, int64_t id,
 	}
 }
 
+int pl_approve_candidate(struct run_ctx *rc, int64_t cand_id, int round, int *rejected)
+{
+	*rejected = 0;
+	char *st = pl_query_text(rc, "SELECT status FROM candidates WHERE id = ?", "i", cand_id);
+	int was = st && !strcmp(st, "rejected");
+	free(st);
+	if (was) {
+		*rejected = 1;
+		return 0;
+	}
+	char *what = xasprintf("candidate of round %d", round), *reason = NULL;
+	int d = await_decision(rc, "candidate", cand_id, what, &reason);
+	free(what);
+	if (d != 0) {
+		free(reason);
+		return d < 0 ? d : 0;
+	}
+	*rejected = 1;
+	/* the refinement of the next round sees the reason as feedback */
+	cJSON *fb = cJSON_CreateObject();
+	cJSON_AddItemToObject(fb, "keep", cJSON_CreateArray());
+	cJSON *rm = cJSON_AddArrayToObject(fb, "remove");
+	cJSON_AddItemToObject(fb, "add", cJSON_CreateArray());
+	cJSON_AddItemToObject(fb, "emphasize", cJSON_CreateArray());
+	cJSON *it = cJSON_CreateObject();
+	char *rule = xasprintf("the whole candidate was rejected by hand%s%s", reason ? ": " : "",
+			       reason ? reason : "");
+	cJSON_AddStringToObject(it, "rule", rule);
+	cJSON_AddItemToObject(it, "evidence", cJSON_CreateArray());
+	cJSON_AddItemToArray(rm, it);
+	char *json = cJSON_PrintUnformatted(fb);
+	store_begin(rc->st);
+	sqlite3_stmt *s = store_prepare(rc->st,
+		"INSERT OR REPLACE INTO feedback(run_id, candidate_id, json) VALUES (?,?,?)");
+	int r = s ? 0 : SS_ERR;
+	if (s) {
+		sqlite3_bind_text(s, 1, rc->run_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, cand_id);
+		sqlite3_bind_text(s, 3, json, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			r = ss_err_set(SS_ERR, "store: feedback: %s", sqlite3_errmsg(rc->st->db));
+		sqlite3_finalize(s);
+	}
+	if (!r) {
+		char *sql = xasprintf("UPDATE candidates SET status = 'rejected' WHERE id = %lld",
+				      (long long)cand_id);
+		r = store_exec(rc->st, sql);
+		free(sql);
+	}
+	if (r)
+		store_rollback(rc->st);
+	else
+		r = store_commit(rc->st);
+	free(json);
+	free(rule);
+	free(reason);
+	cJSON_Delete(fb);
+	return r;
+}
+
 /* ------------------------------------------------------------ a step */
 
 struct proposals {

@@ -114,6 +114,15 @@ void pl_cand_release(struct cand *c);
    writing verdicts and counts; early stopping as the config says. */
 int pl_verify(struct run_ctx *rc, struct cand *c, int gamma);
 
+/*
+ * Approval by hand of a SkillGen candidate before it is verified (policy
+ * "candidates" or "edits": a refinement is the edit to approve).  Waits for
+ * a decision; a rejected candidate is marked so, gets the reason as its
+ * feedback for the next refinement, and is neither verified nor committed
+ * (*rejected set).  A candidate already decided returns at once.
+ */
+int pl_approve_candidate(struct run_ctx *rc, int64_t cand_id, int round, int *rejected);
+
 /* ---- skills ---- */
 
 /* Render SKILL.md from the structured skill JSON; name to *name_out. */

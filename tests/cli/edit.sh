@@ -99,3 +99,34 @@ if [ "$(git -C ws3/skills rev-list --count run/demo-1 2>/dev/null || echo 0)" -g
 else
 	notok "no candidate of the approved run was kept"
 fi
+
+# -- approval of SkillGen candidates: the run waits before verifying each
+stop_sim
+start_sim --seed 3 --request-log sg.jsonl || { notok "simulator restarts"; exit 1; }
+demo_config g 3 sim-optimizer
+sed -i 's/"strategy"/"approval": {"policy": "candidates"}, "strategy"/' g/config.json
+"$SS" run g/config.json --headless --workspace ws4 >run5.out 2>run5.err &
+pid=$!
+decided=0
+while kill -0 $pid 2>/dev/null; do
+	cid=$(q ws4 "SELECT c.id FROM candidates c WHERE c.verified_at IS NULL AND c.status = 'generated' AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.subject = 'candidate' AND d.subject_id = c.id) LIMIT 1" 2>/dev/null)
+	if [ -n "$cid" ] && [ "$(q ws4 'SELECT state FROM runs')" = waiting ]; then
+		round=$(q ws4 "SELECT round FROM candidates WHERE id = $cid")
+		if [ "$round" = 2 ]; then
+			"$SS" reject "candidate:$cid" --reason "rules too long" --workspace ws4 >/dev/null 2>&1
+		else
+			"$SS" approve "candidate:$cid" --workspace ws4 >/dev/null 2>&1
+		fi
+		decided=$((decided + 1))
+	fi
+	sleep 0.1
+done
+wait $pid
+rc=$?
+[ $rc = 0 ] && ok "the run with candidate approval finishes" || notok "run exit $rc: $(tail -3 run5.err)"
+[ "$decided" = 3 ] && ok "three candidates waited for a decision" || notok "decided $decided candidates"
+[ "$(q ws4 "SELECT status FROM candidates WHERE round = 2")" = rejected ] && ok "the rejected candidate is marked" || notok "round 2: $(q ws4 "SELECT status FROM candidates WHERE round = 2")"
+[ "$(q ws4 "SELECT count(*) FROM candidates WHERE round = 2 AND verified_at IS NOT NULL")" = 0 ] && ok "the rejected candidate was not verified" || notok "rejected candidate verified"
+grep -q "rules too long" sg.jsonl && ok "the next refinement sees the reason" || notok "the reason never reached the optimizer"
+"$SS" report --json --workspace ws4 >rep4.json
+[ "$(jget rep4.json '$.rounds[1].round')" = 3 ] && ok "the report lists only verified rounds" || notok "rounds: $(jget rep4.json '$.rounds')"
