@@ -8,8 +8,12 @@
  *   baseline rollouts; task and per-rollout summaries; cluster summaries
  *   and contrasts; then per round: generate / refine, verification
  *   rollouts, case analyses, the feedback aggregate (not after the last
- *   round); finally the test rollouts (with and without the skill
- *   together).  Calls per phase are counted from the run's store.
+ *   round); the attribution variants of the selected skill, then the
+ *   pruned candidate; finally the test rollouts (with and without the
+ *   skill together).  Calls per phase are counted from the run's store;
+ *   a rollout served from the response cache (a later round that wrote
+ *   the same skill) costs no latency and is not counted (its latency is
+ *   under half the simulator's).
  *
  * Prints TSV rows "figure<TAB>value<TAB>unit<TAB>aim" (bench/run.sh).
  */
@@ -130,18 +134,20 @@ int main(int argc, char **argv)
 		die("bench_demo: %s", ss_err_last());
 	int c = 32;
 	int64_t calls = q_int(st, "SELECT count(*) FROM llm_calls");
+	int64_t cached = q_int(st, "SELECT count(*) FROM llm_calls WHERE status = 'cached'");
 	int64_t phases = 0, slots = 0;
 #define PHASE(k) do { int64_t k_ = (k); if (k_ > 0) { phases++; slots += batches(k_, c); } } while (0)
-	PHASE(q_int(st, "SELECT count(*) FROM rollouts WHERE phase = 'base'"));
+#define NET "r.latency_ms >= 100"
+	PHASE(q_int(st, "SELECT count(*) FROM rollouts r WHERE phase = 'base' AND " NET));
 	int64_t sums = q_int(st, "SELECT count(*) FROM summaries");
 	PHASE(sums);
 	PHASE(q_int(st, "SELECT count(*) FROM llm_calls WHERE stage = 'induce'") - sums);
-	int64_t k = q_int(st, "SELECT max(round) FROM candidates");
+	int64_t k = q_int(st, "SELECT rounds_total FROM runs");
 	for (int64_t r = 1; r <= k; r++) {
 		char *sql;
 		PHASE(1);
 		sql = xasprintf("SELECT count(*) FROM rollouts r JOIN candidates c ON c.id = r.candidate_id "
-				"WHERE r.phase = 'cand' AND c.round = %lld", (long long)r);
+				"WHERE r.phase = 'cand' AND c.round = %lld AND " NET, (long long)r);
 		PHASE(q_int(st, sql));
 		free(sql);
 		if (r == k)
@@ -153,7 +159,15 @@ int main(int argc, char **argv)
 		PHASE(cases);
 		PHASE(cases > 0 ? 1 : 0);
 	}
-	PHASE(q_int(st, "SELECT count(*) FROM rollouts WHERE phase IN ('test_base', 'test_skill')"));
+	/* attribution: the leave-one-rule-out variants, then the pruned candidate */
+	PHASE(q_int(st, "SELECT count(*) FROM rollouts r WHERE phase = 'attrib' AND " NET));
+	{
+		char *sql = xasprintf("SELECT count(*) FROM rollouts r JOIN candidates c ON c.id = r.candidate_id "
+				      "WHERE r.phase = 'cand' AND c.round = %lld AND " NET, (long long)k + 1);
+		PHASE(q_int(st, sql));
+		free(sql);
+	}
+	PHASE(q_int(st, "SELECT count(*) FROM rollouts r WHERE phase IN ('test_base', 'test_skill') AND " NET));
 	store_close(st);
 	double bound = (double)slots * LATENCY_MS / 1000.0;
 	double w = wall / 1000.0;
@@ -161,6 +175,7 @@ int main(int argc, char **argv)
 	printf("demo_run_lower_bound\t%.2f\ts\t-\n", bound);
 	printf("demo_run_wall_over_bound\t%.3f\tratio\t<=1.10\n", bound > 0 ? w / bound : 0);
 	printf("demo_run_calls\t%lld\tcalls\t-\n", (long long)calls);
+	printf("demo_run_cached_calls\t%lld\tcalls\t-\n", (long long)cached);
 	printf("demo_run_phases\t%lld\tphases\t-\n", (long long)phases);
 	char *rm = xasprintf("rm -rf '%s'", dir);
 	if (system(rm) != 0)

@@ -198,6 +198,7 @@ void import_set_release(struct import_set *set)
 		record_release(&set->rec[i]);
 	free(set->rec);
 	free(set->file);
+	free(set->slots);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -536,6 +537,43 @@ static size_t *array_starts(const char *text, size_t len, int *nr)
 	return off;
 }
 
+/*
+ * The instance ids seen so far, in an open-addressing table of record
+ * indices (load at most one half), so duplicate checks stay linear.
+ * Returns the index of an earlier record with the id of record `idx`, or
+ * -1 after adding it.
+ */
+static int id_find_or_add(struct import_set *set, int idx)
+{
+	if ((size_t)(idx + 1) * 2 > set->nr_slots) {
+		size_t n = set->nr_slots ? set->nr_slots * 2 : 64;
+		int *slots = xmalloc(n * sizeof(*slots));
+		for (size_t i = 0; i < n; i++)
+			slots[i] = -1;
+		for (size_t i = 0; i < set->nr_slots; i++) {
+			int v = set->slots[i];
+			if (v < 0)
+				continue;
+			const char *id = set->rec[v].instance_id;
+			size_t h = (size_t)ss_hash64(id, strlen(id)) & (n - 1);
+			while (slots[h] >= 0)
+				h = (h + 1) & (n - 1);
+			slots[h] = v;
+		}
+		free(set->slots);
+		set->slots = slots;
+		set->nr_slots = n;
+	}
+	const char *id = set->rec[idx].instance_id;
+	size_t mask = set->nr_slots - 1;
+	size_t h = (size_t)ss_hash64(id, strlen(id)) & mask;
+	for (; set->slots[h] >= 0; h = (h + 1) & mask)
+		if (!strcmp(set->rec[set->slots[h]].instance_id, id))
+			return set->slots[h];
+	set->slots[h] = idx;
+	return -1;
+}
+
 static int add_record(struct import_set *set, const cJSON *rec, int line,
 		      const char *file, const struct import_options *o)
 {
@@ -546,13 +584,13 @@ static int add_record(struct import_set *set, const cJSON *rec, int line,
 		record_release(r);
 		return SS_EINPUT;
 	}
-	for (int i = 0; i < set->nr; i++)
-		if (!strcmp(set->rec[i].instance_id, r->instance_id)) {
-			ss_err_set(SS_EINPUT, "%s:%d: field 'instance_id' '%s' repeats line %d",
-				   file, line, r->instance_id, set->rec[i].line);
-			record_release(r);
-			return SS_EINPUT;
-		}
+	int dup = id_find_or_add(set, set->nr);
+	if (dup >= 0) {
+		ss_err_set(SS_EINPUT, "%s:%d: field 'instance_id' '%s' repeats line %d",
+			   file, line, r->instance_id, set->rec[dup].line);
+		record_release(r);
+		return SS_EINPUT;
+	}
 	set->nr++;
 	return 0;
 }
@@ -595,11 +633,15 @@ int import_parse(struct import_set *set, const char *text, size_t len,
 		}
 		int nr_off;
 		size_t *off = array_starts(text, len, &nr_off);
-		int k = 0;
+		int k = 0, size = cJSON_GetArraySize(arr), line = 1;
+		size_t at = 0;
 		const cJSON *rec;
 		cJSON_ArrayForEach(rec, arr) {
-			int line = (k < nr_off && nr_off == cJSON_GetArraySize(arr))
-				? line_of(text, off[k]) : 1;
+			/* offsets grow, so lines are counted on from the previous one */
+			if (nr_off == size && k < nr_off) {
+				for (; at < off[k]; at++)
+					line += text[at] == '\n';
+			}
 			k++;
 			if ((rc = add_record(set, rec, line, file, o)) < 0)
 				break;

@@ -1317,12 +1317,15 @@ int pipeline_run(struct run_ctx *rc)
 		r = edit ? pipeline_edit_steps(rc) : pipeline_rounds(rc);
 	if (!r)
 		r = edit ? pipeline_edit_select(rc) : pipeline_select(rc);
+	if (!r && !edit)
+		r = pipeline_attribute(rc);
 	if (!r)
 		r = pipeline_test(rc);
 	if (!r)
 		r = pl_tag_selected(rc);   /* the note now holds the test figures too */
 	if (!r) {
-		run_set_stage(rc, "done", rc->cfg->strategy.rounds);
+		run_set_stage(rc, "done", edit ? rc->cfg->strategy.epochs * rc->cfg->strategy.steps_per_epoch
+					       : rc->cfg->strategy.rounds);
 		run_set_state(rc, "done", NULL);
 		store_event(rc->st, rc->run_id, "stage", "done", NULL, "run %s finished", rc->run_id);
 		return 0;

@@ -227,7 +227,9 @@ static int create_run(struct run_ctx *rc, const char *ident, const struct task_s
 		sqlite3_bind_text(s, 5, snap ? snap : "{}", -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 6, strategy_kind_name(rc->cfg->strategy.kind), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 7, rc->cfg->seed);
-		sqlite3_bind_int(s, 8, rc->cfg->strategy.rounds);
+		sqlite3_bind_int(s, 8, rc->cfg->strategy.kind == STRATEGY_EDIT
+				 ? rc->cfg->strategy.epochs * rc->cfg->strategy.steps_per_epoch
+				 : rc->cfg->strategy.rounds);
 		r = sqlite3_step(s) == SQLITE_DONE ? 0 :
 			ss_err_set(SS_ERR, "store: insert run: %s", sqlite3_errmsg(rc->st->db));
 		sqlite3_finalize(s);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "skillsmith/buf.h"
 #include "skillsmith/common.h"
 #include "skillsmith/import.h"
 #include "skillsmith/store.h"
@@ -142,6 +143,21 @@ static void import__errors_name_line_and_field(void **state)
 	assert_non_null(strstr(ss_err_last(), "no trajectories"));
 }
 
+static void import__duplicates_among_many(void **state)
+{
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 300; i++)
+		buf_addf(&b, "{\"instance_id\":\"id-%d\",\"input\":\"x\",\"outcome\":1}\n", i);
+	struct import_set set;
+	assert_int_equal(parse(&set, b.buf, NULL), 0);
+	assert_int_equal(set.nr, 300);
+	import_set_release(&set);
+	buf_addf(&b, "{\"instance_id\":\"id-137\",\"input\":\"x\",\"outcome\":1}\n");
+	assert_int_equal(parse(&set, b.buf, NULL), SS_EINPUT);
+	assert_string_equal(ss_err_last(), "t.jsonl:301: field 'instance_id' 'id-137' repeats line 138");
+	buf_release(&b);
+}
+
 static void import__tokens_and_outcome_words(void **state)
 {
 	const char *text =
@@ -259,6 +275,7 @@ int main(void)
 		cmocka_unit_test(import__paths),
 		cmocka_unit_test(import__errors_name_line_and_field),
 		cmocka_unit_test(import__tokens_and_outcome_words),
+		cmocka_unit_test(import__duplicates_among_many),
 		cmocka_unit_test(import__pretty_object_and_input_from_messages),
 		cmocka_unit_test(import__store_one_run),
 	};

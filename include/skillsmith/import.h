@@ -135,6 +135,8 @@ struct import_set {
 	char *file;
 	struct import_record *rec;
 	int nr, alloc;
+	int *slots;               /* private: hash of instance ids, -1 = empty */
+	size_t nr_slots;
 };
 
 /*

@@ -121,6 +121,14 @@ int pipeline_baseline(struct run_ctx *rc);
 int pipeline_induce(struct run_ctx *rc);
 int pipeline_rounds(struct run_ctx *rc);
 int pipeline_select(struct run_ctx *rc);
+/*
+ * Leave-one-rule-out attribution of an active selected skill on the
+ * verification split (strategy.attribution); a pruned candidate (round
+ * K + 1) replaces it when it verifies at least as well.  Results in
+ * run_state "attribution" (JSON: rules[] {rule, section, text, g_without,
+ * marginal, verdict, p_value}, pruned_rules, pruned_selected).
+ */
+int pipeline_attribute(struct run_ctx *rc);
 int pipeline_test(struct run_ctx *rc);
 
 /*

@@ -130,3 +130,12 @@ rc=$?
 grep -q "rules too long" sg.jsonl && ok "the next refinement sees the reason" || notok "the reason never reached the optimizer"
 "$SS" report --json --workspace ws4 >rep4.json
 [ "$(jget rep4.json '$.rounds[1].round')" = 3 ] && ok "the report lists only verified rounds" || notok "rounds: $(jget rep4.json '$.rounds')"
+
+# -- nobody answers: the configured timeout decides
+demo_config tmo 4 sim-optimizer
+sed -i -e 's/"kind": "skillgen"/"kind": "edit"/' \
+       -e 's/"strategy": {/"approval": {"policy": "edits", "timeout_s": 1, "on_timeout": "reject"}, "strategy": {"edit": {"epochs": 1, "steps_per_epoch": 1}, /' tmo/config.json
+expect_exit 0 "an unanswered run finishes by its timeout" "$SS" run tmo/config.json --headless --workspace ws5
+t=$(q ws5 "SELECT count(*) FROM decisions WHERE who = 'timeout' AND decision = 'reject'")
+[ "$t" -gt 0 ] && ok "the timeout rejected $t edits" || notok "no timeout decision"
+[ "$(q ws5 "SELECT count(*) FROM edits WHERE status = 'applied'")" = 0 ] && ok "no edit applied without approval" || notok "edits applied after timeout-reject"

@@ -77,28 +77,29 @@ b=$(q ws "SELECT group_concat(round || ':' || m, ',') FROM (SELECT round, m FROM
 [ "$a" = "$b" ] && ok "every round verified on the same instances" || notok "rounds: $b, want $a"
 
 # the request log: no agent request after a kill repeats a rollout that was
-# finished at that kill (same instance, and same skill or none)
+# finished at that kill.  A rollout is its instance and its system prompt
+# (the skill, or none; the trajectory keeps it); several rollouts may share
+# both (rounds that write the same skill), so a request counts as a repeat
+# only when every rollout with its instance and system prompt had finished.
 sed -n "$((start + 1)),\$p" requests.jsonl | sed -e '1s/^/[/' -e '$!s/$/,/' -e '$s/$/]/' >log.json
-# (several rounds may write the same skill: a request is a repeat only if
-# every candidate with that skill had the instance finished)
 n_rep=0
 k=1
 while [ $k -le "$kills" ]; do
 	from=$(($(cat lines.$k) - start))
 	r=$(sqlite3 snap.$k.db "
 	  ATTACH 'ws/store.db' AS fin;
-	  WITH req AS (SELECT key AS i, json_extract(value, '\$.instance') AS inst,
-	                      json_extract(value, '\$.body') AS body
-	               FROM json_each(readfile('log.json'))
-	               WHERE json_extract(value, '\$.role') = 'agent' AND key >= $from),
-	       cand AS (SELECT id, replace(replace(replace(body, '\\', '\\\\'), '\"', '\\\"'),
-	                       char(10), '\\n') AS esc FROM fin.candidates)
+	  CREATE TEMP TABLE req AS SELECT json_extract(value, '\$.instance') AS inst,
+	         json_extract(value, '\$.body.messages[0].content') AS sys
+	    FROM json_each(readfile('log.json'))
+	    WHERE json_extract(value, '\$.role') = 'agent' AND key >= $from;
+	  CREATE TEMP TABLE f AS SELECT id, instance_id AS inst,
+	         json_extract(trajectory, '\$.messages[0].content') AS sys,
+	         (instance_id, phase, candidate_id) IN (SELECT instance_id, phase, candidate_id
+	           FROM main.rollouts WHERE status = 'done') AS was_done
+	    FROM fin.rollouts WHERE status = 'done';
 	  SELECT count(*) FROM req
-	  WHERE (instr(req.body, 'name:') = 0 AND EXISTS (SELECT 1 FROM main.rollouts r
-	           WHERE r.instance_id = req.inst AND r.candidate_id = 0 AND r.status = 'done'))
-	     OR (instr(req.body, 'name:') > 0 AND NOT EXISTS (SELECT 1 FROM cand
-	           WHERE instr(req.body, cand.esc) > 0 AND NOT EXISTS (SELECT 1 FROM main.rollouts r
-	             WHERE r.instance_id = req.inst AND r.candidate_id = cand.id AND r.status = 'done')))")
+	  WHERE EXISTS (SELECT 1 FROM f WHERE f.inst = req.inst AND f.sys = req.sys)
+	    AND NOT EXISTS (SELECT 1 FROM f WHERE f.inst = req.inst AND f.sys = req.sys AND NOT f.was_done);")
 	n_rep=$((n_rep + ${r:-0}))
 	k=$((k + 1))
 done
