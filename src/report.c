@@ -163,6 +163,11 @@ int report_build(cJSON **out, struct store *st, const char *run_id)
 	cJSON_Delete(cfg);
 	sqlite3_finalize(s);
 
+	int rounds_total = 0;
+	s = q1(st, "SELECT rounds_total FROM runs WHERE id = ?", run_id);
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		rounds_total = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
 	cJSON *rounds = cJSON_AddArrayToObject(rep, "rounds");
 	s = q1(st, "SELECT round, net_gain, n01, n10, n00, n11, m, commit_oid, p_value, ci_low, "
 		   "ci_high, early_stopped, rollouts_saved FROM candidates WHERE run_id = ? "
@@ -182,6 +187,8 @@ int report_build(cJSON **out, struct store *st, const char *run_id)
 		add_num_or_null(r, "ci_high", s, 10);
 		cJSON_AddBoolToObject(r, "early_stopped", sqlite3_column_int(s, 11));
 		cJSON_AddNumberToObject(r, "rollouts_saved", sqlite3_column_int(s, 12));
+		/* the round after the last: the attribution's pruned candidate */
+		cJSON_AddBoolToObject(r, "pruned", rounds_total > 0 && sqlite3_column_int(s, 0) > rounds_total);
 		cJSON_AddItemToArray(rounds, r);
 	}
 	sqlite3_finalize(s);
@@ -189,6 +196,19 @@ int report_build(cJSON **out, struct store *st, const char *run_id)
 	if (steps)
 		cJSON_AddItemToObject(rep, "steps", steps);
 	add_test(rep, st, run_id, active);
+	/* leave-one-rule-out attribution of the selected skill, if done */
+	s = store_prepare(st, "SELECT value FROM run_state WHERE run_id = ? AND key = 'attribution'");
+	cJSON *att = NULL;
+	if (s) {
+		sqlite3_bind_text(s, 1, run_id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			att = cJSON_Parse(store_col_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	if (att)
+		cJSON_AddItemToObject(rep, "attribution", att);
+	else
+		cJSON_AddNullToObject(rep, "attribution");
 	add_usage(rep, st, run_id);
 	*out = rep;
 	return 0;
@@ -252,7 +272,8 @@ static void print_report(FILE *fp, const cJSON *rep, const char *skill_md, int m
 		fprintf(fp, "## Rounds\n\n| round | G | repairs | regressions | m | p | 95%% CI | commit |\n"
 			"|---:|---:|---:|---:|---:|---:|---|---|\n");
 	else
-		fprintf(fp, "\nround      G  repairs  regress     m        p  95%% CI            commit\n");
+		fprintf(fp, "\nround      G  repairs  regress     m        p  95%% CI            commit"
+			"      (* selected, ~ stopped early)\n");
 	const cJSON *r;
 	cJSON_ArrayForEach(r, cJSON_GetObjectItem(rep, "rounds")) {
 		const char *c = str(r, "commit");
@@ -266,11 +287,28 @@ static void print_report(FILE *fp, const cJSON *rep, const char *skill_md, int m
 				cJSON_IsTrue(cJSON_GetObjectItem(r, "early_stopped")) ? " (stopped early)" : "",
 				num(r, "p_value"), lo, hi, c);
 		else
-			fprintf(fp, "%5g%s %+5g  %7g  %7g  %4g%s  %7.3g  [%s, %s]  %.10s\n",
+			fprintf(fp, "%5g%s %+5g  %7g  %7g  %4g%s  %7.3g  [%s, %s]  %.10s%s\n",
 				num(r, "round"), sel ? "*" : " ", num(r, "net_gain"), num(r, "repairs"),
 				num(r, "regressions"), num(r, "m"),
 				cJSON_IsTrue(cJSON_GetObjectItem(r, "early_stopped")) ? "~" : " ",
-				num(r, "p_value"), lo, hi, c);
+				num(r, "p_value"), lo, hi, c,
+				cJSON_IsTrue(cJSON_GetObjectItem(r, "pruned")) ? "  (pruned)" : "");
+	}
+	const cJSON *att = cJSON_GetObjectItem(rep, "attribution");
+	if (cJSON_IsObject(att)) {
+		fprintf(fp, md ? "\n## Rule attribution (leave one rule out, round %g)\n\n"
+			       : "\nrule attribution (leave one rule out, round %g):\n", num(att, "round"));
+		const cJSON *ru;
+		cJSON_ArrayForEach(ru, cJSON_GetObjectItem(att, "rules")) {
+			const char *t = str(ru, "text");
+			fprintf(fp, "%s%+3g  %-9s  %.70s%s\n", md ? "- " : "  ", num(ru, "marginal"),
+				str(ru, "verdict"), t, strlen(t) > 70 ? "..." : "");
+		}
+		double pr = num(att, "pruned_rules");
+		if (pr > 0)
+			fprintf(fp, "%spruned candidate without %g rule(s): %s\n", md ? "\n" : "  ", pr,
+				cJSON_IsTrue(cJSON_GetObjectItem(att, "pruned_selected")) ?
+				"verifies as well, selected" : "verifies worse, not kept");
 	}
 	pct(a, sizeof(a), num(test, "base_acc"));
 	pct(b, sizeof(b), num(test, "skill_acc"));

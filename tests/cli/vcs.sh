@@ -159,3 +159,51 @@ expect_out "valid skill 'date-math'" "validate names the skill"
 expect_exit 0 "skill exported into a folder named like it passes validate" "$SS" validate skills/date-math
 
 git -C "$repo" fsck --strict >/dev/null 2>&1 && ok "repository still fsck-clean" || notok "fsck"
+
+# ---- a real run against the simulator, with the user's git busy meanwhile
+. "$TOP/tests/cli/engine.inc"
+if ! start_sim --seed 7; then
+	notok "the simulator starts"
+	exit 1
+fi
+demo_config good 3 sim-optimizer
+rws=$PWD/rws
+# The user runs git gc and pack-refs on the skill repository during the run.
+( i=0; while [ $i -lt 400 ] && [ ! -e "$PWD/run.done" ]; do
+	[ -d "$rws/skills/.git" ] && { git -C "$rws/skills" gc -q 2>/dev/null; git -C "$rws/skills" pack-refs --all 2>/dev/null; }
+	sleep 0.05; i=$((i + 1)); done ) &
+busy=$!
+expect_exit 0 "a run with a busy user repository ends" "$SS" run good/config.json --headless --workspace "$rws"
+touch run.done
+wait "$busy"
+stop_sim
+run=$(sqlite3 "$rws/store.db" "SELECT id FROM runs")
+want=$(sqlite3 "$rws/store.db" "SELECT round || ' ' || commit_oid FROM candidates WHERE run_id = '$run' ORDER BY round")
+got=$(git -C "$rws/skills" log --reverse --format='%(trailers:key=Skillsmith-Round,valueonly,separator=) %H' "run/$run")
+if [ -n "$want" ] && [ "$want" = "$got" ]; then ok "git log shows every candidate, in round order, with its commit in the store"
+else notok "git log vs store: want '$want' got '$got'"; fi
+ncommits=0; bad=0
+for c in $(git -C "$rws/skills" rev-list "run/$run"); do
+	ncommits=$((ncommits + 1))
+	git -C "$rws/skills" log -1 --format=%B "$c" | git interpret-trailers --parse | grep -q "^Skillsmith-Run: $run\$" || bad=$((bad + 1))
+done
+[ "$ncommits" -ge 1 ] && [ "$bad" -eq 0 ] && ok "every commit's trailers parse ($ncommits commits)" ||
+	notok "trailers: $bad of $ncommits bad"
+git -C "$rws/skills" fsck --strict >/dev/null 2>&1 && ok "fsck --strict after the run" || notok "fsck after the run"
+status=$(sqlite3 "$rws/store.db" "SELECT final_status FROM runs")
+sel=$(sqlite3 "$rws/store.db" "SELECT c.commit_oid FROM runs r JOIN candidates c ON c.id = r.selected_candidate")
+[ "$(git -C "$rws/skills" rev-parse "skill/$run/$status^{commit}" 2>/dev/null)" = "$sel" ] &&
+	ok "the selected candidate is tagged $status" || notok "tag skill/$run/$status"
+git -C "$rws/skills" notes --ref=skillsmith show "$sel" > note.json 2>/dev/null
+[ "$(sqlite3 :memory: "SELECT json_valid(readfile('note.json'))")" = 1 ] &&
+	ok "the selected commit has a JSON note" || notok "note: $(cat note.json)"
+expect_exit 0 "log of the run" "$SS" log --workspace "$rws"
+expect_out "$(echo "$sel" | cut -c1-7)" "log lists the selected commit"
+expect_exit 0 "diff rounds 1 and 2" "$SS" diff 1 2 --workspace "$rws"
+expect_out "diff --git a/" "the diff is a patch"
+if [ "$status" = active ]; then
+	expect_exit 0 "export the run's skill" "$SS" export --to real --workspace "$rws"
+else
+	expect_exit 0 "export the run's skill" "$SS" export --to real --force --workspace "$rws"
+fi
+expect_exit 0 "the exported skill passes skillsmith validate" "$SS" validate real/*
