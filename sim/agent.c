@@ -19,7 +19,7 @@
 #define P_CLEAN      0.92   /* no trap, no rule */
 #define P_TRAP       0.30   /* a trap nobody warned about */
 #define P_TRAP_RULE  0.97   /* a trap the prompt addresses */
-#define P_TRAP_HARSH 0.60   /* a trap only an over-general rule addresses */
+#define P_TRAP_HARSH 0.40   /* a trap only an over-general rule addresses */
 #define P_BROKEN     0.15   /* a feature an over-general rule breaks */
 #define P_FRESH      0.10   /* share of draws that depend on the prompt */
 
@@ -38,7 +38,7 @@ static void compute_p(struct factors *f, const struct sim_instance *in, const ch
 		f->p[i] = 1.0;
 	f->p[F_SLIP] = P_CLEAN;
 	if (in->kind == KIND_FORMAT)
-		f->p[F_SLIP] = (in->traps || (in->vulns & VULN_MMDD_AMBIG)) ? 0.95 : 0.98;
+		f->p[F_SLIP] = (in->p1 <= 12 && in->p2 <= 12) ? 0.95 : 0.98;
 	for (int t = 0; t < NR_TRAPS; t++) {
 		if (in->traps & TRAP_BIT(t))
 			f->p[F_TRAP + t] = sc.keyword[t] ? P_TRAP_RULE :

@@ -40,7 +40,7 @@ enum sim_trap {
 enum sim_vuln {
 	VULN_EXCL_COUNT = 1u << 0,   /* a count that does not include the start */
 	VULN_DAY_OFFSET = 1u << 1,   /* "N days after" */
-	VULN_MMDD_AMBIG = 1u << 2,   /* MM/DD/YYYY with day and month both <= 12 */
+	VULN_MMDD = 1u << 2,         /* a date stated as MM/DD/YYYY */
 	VULN_FEB_NONLEAP = 1u << 3,  /* crosses the end of February in a common year */
 	VULN_MONTH_MID = 1u << 4,    /* month offset that needs no clamping */
 	VULN_MONTH_CROSS = 1u << 5,  /* a day range that crosses a month boundary */

@@ -270,8 +270,7 @@ static void gen_format(struct ss_rng *r, struct sim_instance *in)
 	} else {
 		in->p1 = month;
 		in->p2 = day;
-		if (ambiguous)
-			in->vulns |= VULN_MMDD_AMBIG;
+		in->vulns |= VULN_MMDD;
 	}
 	in->type = "format";
 	snprintf(in->input, sizeof(in->input),

@@ -108,7 +108,7 @@ const struct sim_trap_info sim_traps[NR_TRAPS] = {
 		.title = "day/month order",
 		.keywords = kw_dm,
 		.harmful = harm_dm,
-		.breaks = VULN_MMDD_AMBIG,
+		.breaks = VULN_MMDD,
 		.rule = "Read a numeric date in the format the question states: in DD/MM/YYYY the "
 			"day comes first, in MM/DD/YYYY the month comes first.",
 		.harmful_rule = "Always read numeric dates day first (DD/MM), whatever format is stated.",

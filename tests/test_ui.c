@@ -238,6 +238,19 @@ static void ui__resize_storm_settles(void **state)
 	free(store);
 }
 
+static void check_raw_is_clean(const struct play *p)
+{
+	/* the injected sequences never reach the terminal as such */
+	assert_null(memmem(p->raw, p->raw_len, "\033]0;pwned", 9));
+	assert_null(memmem(p->raw, p->raw_len, "\033[2JCLEARED", 11));
+	assert_null(memmem(p->raw, p->raw_len, "\a", 1));
+	assert_null(memmem(p->raw, p->raw_len, "\xe2\x80\xae", 3));   /* RLO */
+	assert_null(memmem(p->raw, p->raw_len, "\xe2\x80\xac", 3));   /* PDF */
+	assert_null(memmem(p->raw, p->raw_len, "\r\nok", 4));
+	/* no OSC at all: curses itself sends none with this TERM */
+	assert_null(memmem(p->raw, p->raw_len, "\033]", 2));
+}
+
 static void ui__hostile_text_reaches_terminal_as_markers(void **state)
 {
 	char *store = make_store("evil.db", NULL);
@@ -246,10 +259,80 @@ static void ui__hostile_text_reaches_terminal_as_markers(void **state)
 	play(&p);
 	assert_non_null(strstr(p.dump, "^[]0;pwned^G"));
 	assert_non_null(strstr(p.dump, "^[[2JCLEARED"));
-	assert_null(memmem(p.raw, p.raw_len, "\033]0;pwned", 9));
-	assert_null(memmem(p.raw, p.raw_len, "\033[2JCLEARED", 11));
-	assert_null(memmem(p.raw, p.raw_len, "\a", 1));
+	check_raw_is_clean(&p);
 	play_release(&p);
+	/* the trajectory holds them in an assistant message, with bidi controls */
+	struct play t = { .store = store, .script = ":resize 120x40\n2\njjjj\nhhh\n<Enter>\n" };
+	play(&t);
+	assert_non_null(strstr(t.dump, "^[]0;pwned^GThe answer is (A)^[[2JCLEARED <U+202E>evil<U+202C> done^M"));
+	check_raw_is_clean(&t);
+	play_release(&t);
+	/* and in the pair view, side by side */
+	struct play q = { .store = store, .script = ":resize 200x50\n4\n<Enter>\n" };
+	play(&q);
+	assert_non_null(strstr(q.dump, "<U+202E>evil"));
+	check_raw_is_clean(&q);
+	play_release(&q);
+	unlink(store);
+	free(store);
+}
+
+static void ui__no_color_sends_no_colour(void **state)
+{
+	char *store = make_store("nocolor.db", NULL);
+	struct play c = { .store = store, .script = "2\n" };
+	play(&c);
+	/* with colours: 256-colour SGR sequences are sent */
+	assert_non_null(memmem(c.raw, c.raw_len, "\033[38;5;", 7));
+	play_release(&c);
+	setenv("NO_COLOR", "1", 1);
+	struct play p = { .store = store, .script = "2\n" };
+	play(&p);
+	unsetenv("NO_COLOR");
+	assert_null(memmem(p.raw, p.raw_len, "\033[38;5;", 7));
+	assert_null(memmem(p.raw, p.raw_len, "\033[48;5;", 7));
+	for (int i = 0; i < 8; i++) {
+		char fg[8];
+		snprintf(fg, sizeof(fg), "\033[3%dm", i);
+		assert_null(memmem(p.raw, p.raw_len, fg, strlen(fg)));
+	}
+	/* the same screen: meaning is in the glyphs, not the colours */
+	golden("grid", p.dump);
+	play_release(&p);
+	unlink(store);
+	free(store);
+}
+
+static void ui__grid_filters_by_cluster_and_type(void **state)
+{
+	char *store = make_store("filters.db", NULL);
+	/* c: first cluster (failure 0: d-002, d-005, d-009) */
+	struct play p = { .store = store, .script = "2\nc\n" };
+	play(&p);
+	assert_non_null(strstr(p.dump, "3/12 shown"));
+	assert_non_null(strstr(p.dump, "d-002"));
+	assert_non_null(strstr(p.dump, "d-009"));
+	assert_null(strstr(p.dump, "a-004"));
+	play_release(&p);
+	/* t: first type (date), f twice: changed only */
+	struct play q = { .store = store, .script = "2\nt\nf\nf\n" };
+	play(&q);
+	assert_non_null(strstr(q.dump, "type date"));
+	assert_non_null(strstr(q.dump, "filter changed"));
+	assert_non_null(strstr(q.dump, "d-005"));
+	assert_non_null(strstr(q.dump, "d-010"));
+	assert_null(strstr(q.dump, "d-001"));
+	assert_null(strstr(q.dump, "a-007"));
+	play_release(&q);
+	/* s twice: most regressions first */
+	struct play r = { .store = store, .script = ":resize 100x24\n2\ns\ns\n" };
+	play(&r);
+	assert_non_null(strstr(r.dump, "sort by regressions"));
+	char *d006 = strstr(r.dump, "d-006"), *d001 = strstr(r.dump, "d-001");
+	assert_non_null(d006);
+	assert_non_null(d001);
+	assert_true(d006 < d001);
+	play_release(&r);
 	unlink(store);
 	free(store);
 }
@@ -473,6 +556,8 @@ int main(void)
 		cmocka_unit_test(ui__resize_storm_settles),
 		cmocka_unit_test(ui__hostile_text_reaches_terminal_as_markers),
 		cmocka_unit_test(ui__ascii_fallback_without_utf8),
+		cmocka_unit_test(ui__no_color_sends_no_colour),
+		cmocka_unit_test(ui__grid_filters_by_cluster_and_type),
 		cmocka_unit_test(ui__unknown_run_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

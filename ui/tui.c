@@ -206,6 +206,9 @@ static int get_key(struct ui *ui, int timeout_ms)
 		return ERR;
 	if (rc == KEY_CODE_YES)
 		return FN((int)wc);
+	/* the terminal sends CR for Enter (the tty is in nonl mode) */
+	if (wc == '\r')
+		return KEY_RETURN;
 	return (int)wc;
 }
 
