@@ -229,8 +229,45 @@ static int get_argv(const struct pctx *p, const cJSON *v, const char *path, char
 	return 0;
 }
 
-static int unknown(const struct pctx *p, const char *path)
+/* Edit distance of two short strings (for "did you mean"). */
+static int edit_distance(const char *a, const char *b)
 {
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return 99;
+	int d[41][41];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			d[i][j] = c;
+		}
+	}
+	return d[la][lb];
+}
+
+/* An unknown key, with the nearest known one when it is a likely typo. */
+static int unknown(const struct pctx *p, const char *path, const char *key,
+		   const char *const *known)
+{
+	const char *best = NULL;
+	int bd = 3;
+	for (int i = 0; known[i]; i++) {
+		int d = edit_distance(key, known[i]);
+		if (d < bd) {
+			bd = d;
+			best = known[i];
+		}
+	}
+	if (best && bd <= (strlen(key) > 4 ? 2 : 1))
+		return bad(p, path, "unknown key (did you mean '%s'?)", best);
 	return bad(p, path, "unknown key");
 }
 
@@ -431,7 +468,7 @@ static int grader_parse(const struct pctx *p, struct grader_config *g, const cJS
 		} else if (!strcmp(k, "rubric")) {
 			rc = get_str(p, it, path, STR_NULL, &g->judge_rubric);
 		} else {
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "kind", "normalize", "pattern", "group", "tolerance", "rel_tolerance", "field", "command", "timeout_s", "threshold", "rubric", NULL });
 		}
 		if (rc)
 			return rc;
@@ -530,7 +567,7 @@ static int optimizer_parse(struct pctx *p, struct model_config *m, const cJSON *
 		if ((rc = check_dup(p, obj, it, path)))
 			return rc;
 		if (model_key(p, m, it, it->string, path, &p->optimizer_seed_set, &rc))
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "provider", "model", "temperature", "max_tokens", "seed", NULL });
 		if (rc)
 			return rc;
 	}
@@ -556,7 +593,7 @@ static int agent_tools_parse(const struct pctx *p, struct agent_config *a, const
 		else if (!strcmp(k, "step_timeout_s"))
 			rc = get_int(p, it, path, 1, 86400, &a->step_timeout_s);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "env", "max_steps", "step_timeout_s", NULL });
 		if (rc)
 			return rc;
 	}
@@ -580,7 +617,7 @@ static int agent_command_parse(const struct pctx *p, struct agent_config *a, con
 		else if (!strcmp(k, "timeout_s"))
 			rc = get_int(p, it, path, 1, 86400, &a->cmd_timeout_s);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "argv", "timeout_s", NULL });
 		if (rc)
 			return rc;
 	}
@@ -614,7 +651,7 @@ static int agent_parse(struct pctx *p, struct agent_config *a, const cJSON *obj)
 		else if (!strcmp(k, "command"))
 			rc = agent_command_parse(p, a, it);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "provider", "model", "temperature", "max_tokens", "seed", "harness", "system_prompt", "user_template", "tools", "command", NULL });
 		if (rc)
 			return rc;
 	}
@@ -648,7 +685,7 @@ static int embeddings_parse(const struct pctx *p, struct config *c, const cJSON 
 		else if (!strcmp(k, "batch"))
 			rc = get_int(p, it, path, 1, 4096, &c->embed_batch);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "kind", "provider", "model", "dim", "batch", NULL });
 		if (rc)
 			return rc;
 	}
@@ -711,7 +748,7 @@ static int prices_parse(const struct pctx *p, struct provider_config *pv, const 
 			else if (!strcmp(f->string, "cached"))
 				rc = get_num(p, f, kpath, 0, 1e6, &pr->cached);
 			else
-				rc = unknown(p, kpath);
+				rc = unknown(p, kpath, f->string, (const char *const[]){ "prompt", "completion", "cached", NULL });
 			if (rc)
 				return rc;
 		}
@@ -836,7 +873,7 @@ static int provider_parse(const struct pctx *p, struct provider_config *pv, cons
 		else if (!strcmp(k, "prices"))
 			rc = prices_parse(p, pv, it, path);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "kind", "base_url", "api_key_env", "concurrency", "rpm", "tpm", "connect_timeout_s", "timeout_s", "idle_timeout_s", "max_retries", "backoff_base_ms", "backoff_max_ms", "stream", "anthropic_version", "headers", "prices", NULL });
 		if (rc)
 			return rc;
 	}
@@ -902,7 +939,7 @@ static int strategy_edit_parse(const struct pctx *p, struct strategy_config *s, 
 		} else if (!strcmp(k, "success_reflection"))
 			rc = get_bool(p, it, path, &s->success_reflection);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "epochs", "steps_per_epoch", "batch_size", "learning_rate", "schedule", "success_reflection", NULL });
 		if (rc)
 			return rc;
 	}
@@ -960,7 +997,7 @@ static int strategy_parse(const struct pctx *p, struct strategy_config *s, const
 		else if (!strcmp(k, "edit"))
 			rc = strategy_edit_parse(p, s, it);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "kind", "rounds", "g_abs", "g_rel", "k_min", "k_max", "target_cluster_size", "max_failure_clusters", "max_success_clusters", "pairs", "gen_failure_clusters", "gen_success_clusters", "gen_pairs", "feedback_samples", "skill_max_tokens", "early_stop", "attribution", "edit", NULL });
 		if (rc)
 			return rc;
 	}
@@ -988,7 +1025,7 @@ static int split_parse(const struct pctx *p, struct config *c, const cJSON *obj)
 		else if (!strcmp(k, "min_verification"))
 			rc = get_int(p, it, path, 1, 100000, &c->min_ver);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "test", "verification", "min_verification", NULL });
 		if (rc)
 			return rc;
 	}
@@ -1017,7 +1054,7 @@ static int approval_parse(const struct pctx *p, struct config *c, const cJSON *o
 			if (!(rc = get_enum(p, it, path, timeout_actions, &e)))
 				c->approval_on_timeout = (enum approval_timeout_action)e;
 		} else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "policy", "timeout_s", "on_timeout", NULL });
 		if (rc)
 			return rc;
 	}
@@ -1041,7 +1078,7 @@ static int budget_parse(const struct pctx *p, struct config *c, const cJSON *obj
 		else if (!strcmp(k, "max_cost"))
 			rc = get_num(p, it, path, 0, 1e9, &c->budget_cost);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "max_tokens", "max_cost", NULL });
 		if (rc)
 			return rc;
 	}
@@ -1278,7 +1315,7 @@ static int config_parse_tree(struct pctx *p, struct config *c, const cJSON *root
 		else if (!strcmp(k, "cache"))
 			rc = get_bool(p, it, path, &c->cache);
 		else
-			rc = unknown(p, path);
+			rc = unknown(p, path, it->string, (const char *const[]){ "name", "tasks", "seed", "split", "grader", "agent", "optimizer", "embeddings", "providers", "strategy", "approval", "budget", "cache", NULL });
 		if (rc)
 			return rc;
 	}

@@ -197,7 +197,8 @@ static void config__errors_name_the_key(void **state)
 	expect_error("{" BASE_NA ", \"agent\": {\"model\": \"m\", \"system_prompt\": \"no slot\"}}",
 		     "agent.system_prompt: must contain the {{skill}} slot");
 	expect_error("{" BASE_NA ", \"agent\": {\"model\": \"m\", \"tools\": {\"max_step\": 3}}}",
-		     "agent.tools.max_step: unknown key");
+		     "agent.tools.max_step: unknown key (did you mean 'max_steps'?)");
+	expect_error("{" BASE ", \"colour\": 1}", "colour: unknown key");
 	expect_error("{" BASE_NA ", \"agent\": {\"model\": \"m\", \"temperature\": 3}}",
 		     "agent.temperature: must be a number from 0 to 2");
 	expect_error("{" BASE ", \"approval\": {\"policy\": \"always\"}}",

@@ -12,7 +12,7 @@ expect_out "unknown option '--frobnicate'" "names the option"
 expect_exit 2 "an out-of-range value" "$SS" validate --config "$D/config-rounds.json"
 expect_out "config-rounds.json: strategy.rounds: must be an integer from 1 to 64" "names the key path"
 expect_exit 2 "an unknown key" "$SS" validate --config "$D/config-unknown.json"
-expect_out "config-unknown.json: agent.temprature: unknown key" "names the unknown key"
+expect_out "config-unknown.json: agent.temprature: unknown key (did you mean 'temperature'?)" "names the unknown key and the likely one"
 expect_exit 2 "invalid JSON" "$SS" validate --config "$D/config-badjson.json"
 expect_out "config-badjson.json:4:3: invalid JSON" "gives line and column"
 expect_exit 2 "a missing config" "$SS" validate --config nope.json
