@@ -1056,7 +1056,9 @@ static void log_request(const char *method, const char *path, struct request *rq
 	if (!S.log)
 		return;
 	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "time_ms", (double)(ss_wall_s() * 1000));
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	cJSON_AddNumberToObject(o, "time_ms", (double)now.tv_sec * 1000 + now.tv_nsec / 1000000);
 	cJSON_AddStringToObject(o, "method", method);
 	cJSON_AddStringToObject(o, "path", path);
 	cJSON_AddItemReferenceToObject(o, "headers", rq->headers);

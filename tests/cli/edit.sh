@@ -37,11 +37,15 @@ sed -i 's/"kind": "skillgen"/"kind": "edit"/' h/config.json
 expect_exit 0 "harmful edit run exits 0" "$SS" run h/config.json --headless --workspace ws2
 "$SS" report --json --workspace ws2 >rep2.json
 # every kept step strictly improved, and no rejected edit reached the skill
-worse=$(q ws2 "SELECT count(*) FROM candidates c JOIN candidates p ON p.id = c.parent_id WHERE c.status IN ('verified','selected') AND c.net_gain <= p.net_gain")
+worse=$(q ws2 "SELECT count(*) FROM candidates c JOIN candidates p ON p.id = c.parent_id WHERE (c.status = 'verified' OR (c.status = 'selected' AND (SELECT final_status FROM runs) = 'active')) AND c.net_gain <= p.net_gain")
+# with nothing kept, the run is deprecated (the best candidate tried is shown as evidence)
+if [ -z "$(q ws2 "SELECT value FROM run_state WHERE key = 'edit.current'")" ]; then
+	[ "$(jget rep2.json '$.status')" = deprecated ] && ok "nothing kept: deprecated" || notok "nothing kept but $(jget rep2.json '$.status')"
+fi
 [ "$worse" = 0 ] && ok "every kept candidate strictly improved on its parent" || notok "$worse kept candidates did not improve"
-first_neg=$(q ws2 "SELECT count(*) FROM candidates WHERE parent_id IS NULL AND status IN ('verified','selected') AND net_gain <= 0")
+first_neg=$(q ws2 "SELECT count(*) FROM candidates WHERE parent_id IS NULL AND (status = 'verified' OR (status = 'selected' AND (SELECT final_status FROM runs) = 'active')) AND net_gain <= 0")
 [ "$first_neg" = 0 ] && ok "no candidate at or below the baseline was kept" || notok "$first_neg candidates kept at G <= 0"
-leak=$(q ws2 "SELECT count(*) FROM edits e, runs r JOIN candidates c ON c.id = r.selected_candidate WHERE e.status = 'rejected' AND e.op = 'append' AND instr(c.body, e.content) > 0 AND NOT EXISTS (SELECT 1 FROM edits a WHERE a.status = 'applied' AND a.content = e.content)")
+leak=$(q ws2 "SELECT count(*) FROM edits e, runs r JOIN candidates c ON c.id = r.selected_candidate WHERE r.final_status = 'active' AND e.status = 'rejected' AND e.op = 'append' AND instr(c.body, e.content) > 0 AND NOT EXISTS (SELECT 1 FROM edits a WHERE a.status = 'applied' AND a.content = e.content)")
 [ "$leak" = 0 ] && ok "no rejected edit is in the selected skill" || notok "$leak rejected edits reached the skill"
 rej=$(q ws2 "SELECT count(*) FROM edits WHERE status = 'rejected' AND reason LIKE 'selection score did not strictly improve%'")
 [ "$rej" -gt 0 ] && ok "rejected edits carry the gate's reason ($rej)" || notok "no edit rejected by the gate"

@@ -50,6 +50,7 @@ for t in leap_year inclusive_count day_month_order month_end year_boundary; do
 done
 "$SIM" --write-suite small.jsonl --count 12
 check "--count sets the suite size" test "$(wc -l < small.jsonl)" -eq 12
+check "a smaller suite is a prefix of the default one" sh -c 'head -12 suite.jsonl | cmp -s - small.jsonl'
 
 start_sim main --seed 7 --request-log req.log
 case "$URL" in

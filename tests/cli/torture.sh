@@ -6,7 +6,7 @@
 . "$SKILLSMITH_TOP/tests/cli/engine.inc"
 
 KILLS=20
-start_sim --seed 13 --latency-ms 3 --request-log requests.jsonl || { notok "simulator starts"; exit 1; }
+start_sim --seed 13 --latency-ms 8 --request-log requests.jsonl || { notok "simulator starts"; exit 1; }
 demo_config cfg 3 sim-optimizer
 sed -i 's/"strategy"/"cache": false, "strategy"/' cfg/config.json
 
@@ -19,14 +19,16 @@ progress="SELECT (SELECT count(*) FROM rollouts WHERE status = 'done') + (SELECT
 total=$(q ref "$progress")
 
 # KILLS seeded points spread over the run, in increasing order
-points=$(awk -v n="$total" -v k="$KILLS" 'BEGIN { srand(7); for (i = 0; i < k; i++) print int(n * (i + rand()) / k * 0.95) }')
+points=$(awk -v n="$total" -v k="$KILLS" 'BEGIN { srand(7); for (i = 0; i < k; i++) print int(n * (i + rand()) / k * 0.8) }')
 before=$(wc -l <requests.jsonl)
 kills=0
 for point in $points; do
 	"$SS" run cfg/config.json --headless --workspace ws >/dev/null 2>run.err &
 	pid=$!
 	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 2000 ]; do
+	# kill at the progress point, or after at most ~0.5 s of waiting on a
+	# loaded machine, whichever comes first
+	while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do
 		c=$(q ws "$progress" 2>/dev/null)
 		[ "${c:-0}" -ge "$point" ] && break
 		sleep 0.005
