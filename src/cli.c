@@ -3,6 +3,9 @@
  */
 #include "skillsmith/cli.h"
 #include "skillsmith/common.h"
+#include "skillsmith/store.h"
+
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,4 +52,44 @@ int cli_not_yet(const char *name)
 {
 	fprintf(stderr, "skillsmith %s: not yet available in this version\n", name);
 	return EXIT_CHECK;
+}
+
+int cli_open_run(struct store **st, char **run_id, const char *workspace, const char *run)
+{
+	struct stat sb;
+	char *path = cli_store_path(workspace);
+	int r;
+	*st = NULL;
+	*run_id = NULL;
+	if (stat(path, &sb) < 0) {
+		r = ss_err_set(SS_ENOTFOUND, "no skillsmith workspace at '%s' (no store.db)", workspace);
+		free(path);
+		return r;
+	}
+	r = store_open(st, path, 0);
+	free(path);
+	if (r < 0)
+		return r;
+	if (!run) {
+		*run_id = store_latest_run(*st);
+		if (!*run_id) {
+			store_close(*st);
+			*st = NULL;
+			return ss_err_set(SS_ENOTFOUND, "workspace '%s' has no run yet", workspace);
+		}
+		return 0;
+	}
+	sqlite3_stmt *s = store_prepare(*st, "SELECT id FROM runs WHERE id = ?");
+	if (s) {
+		sqlite3_bind_text(s, 1, run, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			*run_id = xstrdup(run);
+		sqlite3_finalize(s);
+	}
+	if (!*run_id) {
+		store_close(*st);
+		*st = NULL;
+		return ss_err_set(SS_ENOTFOUND, "no run '%s' in workspace '%s'", run, workspace);
+	}
+	return 0;
 }

@@ -2,6 +2,7 @@
  * skillsmith report [RUN] [--json|--md] [--workspace DIR]
  */
 #include "skillsmith/cli.h"
+#include "skillsmith/store.h"
 #include "skillsmith/common.h"
 #include "skillsmith/pipeline.h"
 #include "skillsmith/report.h"
@@ -41,16 +42,18 @@ int cmd_report(int argc, char **argv)
 		error("report: --json and --md exclude each other");
 		return EXIT_INPUT;
 	}
-	struct run_ctx *rc = NULL;
-	int r = run_ctx_open(&rc, ws, run);
+	struct store *sto = NULL;
+	char *run_id = NULL;
+	int r = cli_open_run(&sto, &run_id, ws, run);
 	if (r < 0) {
 		error("%s", ss_err_last());
 		return r == SS_ENOTFOUND ? EXIT_INPUT : ss_exit_code(r);
 	}
 	cJSON *rep = NULL;
-	if (report_build(&rep, rc->st, rc->run_id) < 0) {
+	if (report_build(&rep, sto, run_id) < 0) {
 		error("%s", ss_err_last());
-		run_ctx_free(rc);
+		store_close(sto);
+		free(run_id);
 		return EXIT_CHECK;
 	}
 	if (json) {
@@ -58,7 +61,7 @@ int cmd_report(int argc, char **argv)
 		printf("%s\n", t);
 		free(t);
 	} else {
-		char *skill = report_selected_skill(rc->st, rc->run_id);
+		char *skill = report_selected_skill(sto, run_id);
 		if (md)
 			report_print_md(stdout, rep, skill);
 		else
@@ -66,6 +69,7 @@ int cmd_report(int argc, char **argv)
 		free(skill);
 	}
 	cJSON_Delete(rep);
-	run_ctx_free(rc);
+	store_close(sto);
+	free(run_id);
 	return EXIT_OK;
 }

@@ -2,6 +2,7 @@
  * skillsmith status [RUN] [--json] [--workspace DIR]
  */
 #include "skillsmith/cli.h"
+#include "skillsmith/store.h"
 #include "skillsmith/common.h"
 #include "skillsmith/pipeline.h"
 #include "skillsmith/report.h"
@@ -35,17 +36,19 @@ int cmd_status(int argc, char **argv)
 			return EXIT_INPUT;
 		}
 	}
-	struct run_ctx *rc = NULL;
-	int r = run_ctx_open(&rc, ws, run);
+	struct store *sto = NULL;
+	char *run_id = NULL;
+	int r = cli_open_run(&sto, &run_id, ws, run);
 	if (r < 0) {
 		error("%s", ss_err_last());
 		return r == SS_ENOTFOUND ? EXIT_INPUT : ss_exit_code(r);
 	}
 	cJSON *st = NULL;
-	r = report_status(&st, rc->st, rc->run_id);
+	r = report_status(&st, sto, run_id);
 	if (r < 0) {
 		error("%s", ss_err_last());
-		run_ctx_free(rc);
+		store_close(sto);
+		free(run_id);
 		return EXIT_CHECK;
 	}
 	if (json) {
@@ -56,6 +59,7 @@ int cmd_status(int argc, char **argv)
 		report_print_status(stdout, st);
 	}
 	cJSON_Delete(st);
-	run_ctx_free(rc);
+	store_close(sto);
+	free(run_id);
 	return EXIT_OK;
 }

@@ -263,6 +263,8 @@ static void print_report(FILE *fp, const cJSON *rep, const char *skill_md, int m
 			"threshold %g on m = %g\n\n", str(rep, "strategy"), str(rep, "state"),
 			str(skill, "name"), status, num(gate, "net_gain"), num(gate, "threshold"),
 			num(gate, "m"));
+	else if (isnan(num(rep, "selected_round")))
+		fprintf(fp, "no skill selected yet\n");
 	else
 		fprintf(fp, "skill %s: %s (round %g, G* = %+g against the gate %g)\n",
 			str(skill, "name"), status, num(rep, "selected_round"), num(gate, "net_gain"),
@@ -310,6 +312,10 @@ static void print_report(FILE *fp, const cJSON *rep, const char *skill_md, int m
 				cJSON_IsTrue(cJSON_GetObjectItem(att, "pruned_selected")) ?
 				"verifies as well, selected" : "verifies worse, not kept");
 	}
+	if (!(num(test, "n") > 0)) {
+		fprintf(fp, md ? "\n## Held-out test\n\nnot run yet\n" : "\nheld-out test: not run yet\n");
+		goto usage;
+	}
 	pct(a, sizeof(a), num(test, "base_acc"));
 	pct(b, sizeof(b), num(test, "skill_acc"));
 	snprintf(d, sizeof(d), "%+.1f pp", num(test, "delta") * 100);
@@ -326,6 +332,7 @@ static void print_report(FILE *fp, const cJSON *rep, const char *skill_md, int m
 			num(test, "n"), a, b, d, num(test, "repairs"), num(test, "regressions"),
 			num(test, "p_value"), lo, hi,
 			strcmp(status, "deprecated") ? "" : "\n  (deprecated: deployment uses no skill, so delta is 0)");
+usage:
 	if (md)
 		fprintf(fp, "\n## Usage\n\n%g calls (%g cached), %g prompt + %g completion tokens, "
 			"$%.4f, %g rollouts saved by early stopping\n", num(usage, "calls"),

@@ -652,47 +652,78 @@ static int store_candidate_oid(char *oid_out, struct store *st, const char *run_
 	return rc;
 }
 
+/* The newest commit of run/<run> whose Skillsmith-Round trailer is `round`. */
+static int branch_round_oid(char *oid_out, struct vcs *v, const char *run, int round)
+{
+	struct vcs_log_entry *e = NULL;
+	size_t nr = 0;
+	int rc = vcs_log(&e, &nr, v, run, VCS_LOG_NEWEST_FIRST);
+	if (rc < 0)
+		return rc;
+	rc = ss_err_set(SS_ENOTFOUND, "run '%s' has no candidate of round %d", run, round);
+	for (size_t i = 0; i < nr; i++) {
+		if (e[i].round == round) {
+			memcpy(oid_out, e[i].oid, VCS_OID_HEXSZ + 1);
+			rc = 0;
+			break;
+		}
+	}
+	vcs_log_free(e, nr);
+	return rc;
+}
+
+/* The run "ROUND" alone refers to: run_id, the store's latest, the newest branch. */
+static char *default_run(struct vcs *v, struct store *st, const char *run_id)
+{
+	if (run_id)
+		return xstrdup(run_id);
+	char *run = st ? store_latest_run(st) : NULL;
+	if (!run) {
+		char **runs = NULL;
+		size_t nr = 0;
+		if (vcs_runs(&runs, &nr, v) == 0 && nr)
+			run = xstrdup(runs[0]);
+		vcs_strings_free(runs, nr);
+	}
+	return run;
+}
+
 int vcs_resolve(char *oid_out, struct vcs *v, struct store *st,
 		const char *run_id, const char *spec)
 {
+	const char *colon, *round = NULL;
+	char *run = NULL;
+	git_commit *c = NULL;
+	int rc;
+
 	if (!spec || !*spec)
 		return ss_err_set(SS_EINPUT, "skills: empty revision");
-	if (st) {
-		const char *colon = strrchr(spec, ':');
-		char *run = NULL;
-		const char *round = NULL;
-		if (colon && colon > spec && all_digits(colon + 1)) {
-			run = xstrndup(spec, (size_t)(colon - spec));
-			round = colon + 1;
-		} else if (all_digits(spec) && strlen(spec) < 7) {
-			run = run_id ? xstrdup(run_id) : store_latest_run(st);
-			round = spec;
-		}
-		if (round) {
-			int rc;
-			if (!run)
-				rc = ss_err_set(SS_ENOTFOUND, "no run in the store for round %s", round);
-			else
-				rc = store_candidate_oid(oid_out, st, run, atoi(round));
-			free(run);
-			if (rc == 0 || rc != SS_ENOTFOUND)
-				return rc;
-			/* Not a candidate: perhaps git knows it (a short id). */
-			char saved[1024];
-			snprintf(saved, sizeof(saved), "%s", ss_err_last());
-			git_commit *c = NULL;
-			if (lookup_commit(&c, v, spec) == 0) {
-				git_oid_tostr(oid_out, VCS_OID_HEXSZ + 1, git_commit_id(c));
-				git_commit_free(c);
-				return 0;
-			}
-			return ss_err_set(SS_ENOTFOUND, "%s", saved);
-		}
+	colon = strrchr(spec, ':');
+	if (colon && colon > spec && all_digits(colon + 1) && strlen(colon + 1) < 7) {
+		run = xstrndup(spec, (size_t)(colon - spec));
+		round = colon + 1;
+	} else if (all_digits(spec) && strlen(spec) < 7) {
+		run = default_run(v, st, run_id);
+		round = spec;
 	}
-	git_commit *c = NULL;
-	int rc = lookup_commit(&c, v, spec);
-	if (rc < 0)
+	if (round) {
+		if (!run)
+			rc = ss_err_set(SS_ENOTFOUND, "no run to take round %s from", round);
+		else if (st && (rc = store_candidate_oid(oid_out, st, run, atoi(round))) != SS_ENOTFOUND)
+			; /* found in the store, or the store failed */
+		else
+			rc = branch_round_oid(oid_out, v, run, atoi(round));
+		free(run);
+		if (rc != SS_ENOTFOUND)
+			return rc;
+		/* Not a candidate: perhaps git knows it (a short id). */
+		char saved[1024];
+		snprintf(saved, sizeof(saved), "%s", ss_err_last());
+		if (lookup_commit(&c, v, spec) < 0)
+			return ss_err_set(SS_ENOTFOUND, "%s", saved);
+	} else if ((rc = lookup_commit(&c, v, spec)) < 0) {
 		return rc;
+	}
 	git_oid_tostr(oid_out, VCS_OID_HEXSZ + 1, git_commit_id(c));
 	git_commit_free(c);
 	return 0;

@@ -546,6 +546,17 @@ static void vcs__diff_matches_git(void **state)
 	assert_int_equal(vcs_resolve(r, v, NULL, NULL, "no-such-thing"), SS_ENOTFOUND);
 	assert_non_null(strstr(ss_err_last(), "no-such-thing"));
 
+	/* ROUND and RUN:ROUND from the trailers, without a store. */
+	assert_int_equal(vcs_resolve(r, v, NULL, NULL, "r1:3"), 0);
+	assert_string_equal(r, c3);
+	assert_int_equal(vcs_resolve(r, v, NULL, "r1", "1"), 0);
+	assert_string_equal(r, c1);
+	assert_int_equal(vcs_resolve(r, v, NULL, NULL, "1"), 0); /* the newest branch */
+	assert_string_equal(r, c1);
+	assert_int_equal(vcs_resolve(r, v, NULL, NULL, "r1:9"), SS_ENOTFOUND);
+	assert_non_null(strstr(ss_err_last(), "round 9"));
+	assert_int_equal(vcs_resolve(r, v, NULL, NULL, "r7:1"), SS_ENOTFOUND);
+
 	/* ROUND and RUN:ROUND through the store. */
 	char *db = xasprintf("%s/store.db", ws);
 	struct store *sto;

@@ -2,8 +2,9 @@
  * skillsmith watch [RUN|PATH] [--workspace DIR] [--readonly] [--theme NAME]
  *
  * RUN is a run id of the workspace's store; a PATH (a workspace directory
- * holding store.db, or a store file itself) opens that store instead,
- * e.g. `skillsmith watch sample-runs/demo`.  Without RUN the latest run of
+ * holding store.db, a directory holding such a workspace as .skillsmith/
+ * or workspace/, or a store file itself) opens that store instead, e.g.
+ * `skillsmith watch sample-runs/demo`.  Without RUN the latest run of
  * the store is shown and a newer run is followed when one starts.
  */
 #include "skillsmith/cli.h"
@@ -71,8 +72,23 @@ int cmd_watch(int argc, char **argv)
 	char *workspace = NULL, *store = NULL;
 	if (run && (strchr(run, '/') || is_dir(run) || is_file(run))) {
 		if (is_dir(run)) {
-			workspace = xstrdup(run);
-			store = xasprintf("%s/store.db", run);
+			/* the directory itself, or a workspace kept inside it */
+			static const char *const sub[] = { "", "/.skillsmith", "/workspace" };
+			for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]) && !store; i++) {
+				char *ws = xasprintf("%s%s", run, sub[i]);
+				char *db = xasprintf("%s/store.db", ws);
+				if (is_file(db)) {
+					workspace = ws;
+					store = db;
+				} else {
+					free(ws);
+					free(db);
+				}
+			}
+			if (!store) {
+				workspace = xstrdup(run);
+				store = xasprintf("%s/store.db", run);
+			}
 		} else if (is_file(run)) {
 			store = xstrdup(run);
 		} else {

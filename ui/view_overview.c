@@ -493,7 +493,8 @@ static void read_activity(struct view *v, struct ui *ui)
 		line_add(l, ROLE_DIM, t);
 		line_add(l, ROLE_DEFAULT, " ");
 		line_add_cell(ui, l, role, 8, 0, kind);
-		line_add_cell(ui, l, ROLE_DIM, 9, 0, col_text(s, 3));
+		line_add_cell(ui, l, ROLE_DIM, 10, 0, col_text(s, 3));
+		line_add(l, ROLE_DEFAULT, " ");
 		line_add(l, role, col_text(s, 4));
 	}
 	sqlite3_finalize(s);

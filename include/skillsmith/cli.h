@@ -43,6 +43,14 @@ char *cli_workspace(const char *opt);
 /* "<workspace>/store.db", malloc'd. */
 char *cli_store_path(const char *workspace);
 
+struct store;
+/*
+ * Open the store of `workspace` and resolve `run` (NULL: the latest run).
+ * On success *st and *run_id (malloc'd) are set.  Returns 0, SS_ENOTFOUND
+ * (no store, no run, or no such run; message set) or < 0.
+ */
+int cli_open_run(struct store **st, char **run_id, const char *workspace, const char *run);
+
 /* A command that a later version provides: says so, exits 1. */
 int cli_not_yet(const char *name);
 

@@ -170,9 +170,12 @@ char *vcs_note_read(struct vcs *v, const char *commit);
 
 /*
  * Resolve a revision to a commit's hex id (oid_out, 41 bytes):
- *   - "RUN:ROUND" or "ROUND" (digits): the candidate of that round in the
- *     store (candidates.commit_oid); ROUND alone means the run `run_id`,
- *     or the store's latest run when run_id is NULL.  Needs `st`.
+ *   - "RUN:ROUND" or "ROUND" (digits): the candidate of that round, from
+ *     the store (candidates.commit_oid) when `st` is given and knows it,
+ *     else the newest commit of run/RUN whose Skillsmith-Round trailer is
+ *     ROUND (so a repository works without its store).  ROUND alone means
+ *     the run `run_id`, else the store's latest run, else the run branch
+ *     with the newest commit.
  *   - anything git understands: a hex id, a branch, a tag, "run/x~2".
  * SS_ENOTFOUND when nothing matches.
  */

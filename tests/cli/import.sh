@@ -61,3 +61,14 @@ check "fresh workspace not created" test ! -e "$PWD/fresh"
 # a second import gets the next id
 expect_exit 0 "second import" "$SS" import traj.jsonl --workspace "$ws"
 expect_out "import-2" "next run id"
+
+# report and status read an imported run from the store alone
+rm -rf wsr
+"$SS" import "$TOP/tests/data/catalogue/traj-good.jsonl" --workspace wsr >/dev/null 2>&1
+expect_exit 0 "report on an imported run exits 0" "$SS" report --workspace wsr
+expect_out "no skill selected yet" "report says no skill is selected yet"
+case "$out" in *nan*) notok "report prints nan: $out" ;; *) ok "report prints no nan" ;; esac
+expect_exit 0 "status on an imported run exits 0" "$SS" status --workspace wsr
+expect_out "rollouts: import 2" "status counts the imported rollouts"
+expect_exit 2 "report on a missing workspace is bad input" "$SS" report --workspace nowhere
+expect_out "no skillsmith workspace at 'nowhere'" "the missing workspace is named"

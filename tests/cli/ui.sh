@@ -49,3 +49,20 @@ if [ $? -eq 0 ] && grep -q "run r-1" dump; then ok "watch RUN --workspace DIR"; 
 SKILLSMITH_UI_SCRIPT=$PWD/script SKILLSMITH_UI_DUMP=$PWD/dump TERM=dumb NO_COLOR=1 \
 	"$SS" watch ws >raw 2>err
 if [ $? -eq 0 ] && grep -q "run r-1" dump; then ok "works on a dumb terminal with NO_COLOR"; else notok "dumb terminal: $(cat err)"; fi
+
+mkdir -p holder && mkstore holder/.skillsmith fixture.sql
+SKILLSMITH_UI_SCRIPT=$PWD/script SKILLSMITH_UI_DUMP=$PWD/dump TERM=xterm-256color \
+	"$SS" watch holder >raw 2>err
+if [ $? -eq 0 ] && grep -q "run r-1" dump; then ok "watch DIR finds DIR/.skillsmith/store.db"; else notok "watch holder: $(cat err)"; fi
+
+# the finished sample workspaces open on a fresh checkout
+for d in "$TOP"/sample-runs/*/; do
+	ws=""
+	for c in "$d" "$d.skillsmith/" "${d}workspace/"; do
+		[ -f "${c}store.db" ] && ws=$c && break
+	done
+	[ -n "$ws" ] || continue
+	SKILLSMITH_UI_SCRIPT=$PWD/script SKILLSMITH_UI_DUMP=$PWD/dump TERM=xterm-256color \
+		"$SS" watch "$d" --readonly >raw 2>err
+	if [ $? -eq 0 ] && grep -q "^run " dump; then ok "watch $(basename "$d") opens"; else notok "watch $d: $(cat err)"; fi
+done
