@@ -169,6 +169,27 @@ cJSON *llm_anthropic_body(const struct llm_request *req, int stream)
 		cJSON *tc = cJSON_AddObjectToObject(o, "tool_choice");
 		cJSON_AddStringToObject(tc, "type", "tool");
 		cJSON_AddStringToObject(tc, "name", req->schema_name);
+	} else if (req->tool_choice) {
+		/* OpenAI's choices in Anthropic's words */
+		const cJSON *ch = req->tool_choice;
+		const char *name = NULL, *type = NULL;
+		if (cJSON_IsString(ch)) {
+			type = !strcmp(ch->valuestring, "required") ? "any" :
+			       !strcmp(ch->valuestring, "none") ? "none" : "auto";
+		} else {
+			const cJSON *fn = cJSON_GetObjectItemCaseSensitive(ch, "function");
+			const cJSON *n = cJSON_GetObjectItemCaseSensitive(fn, "name");
+			if (cJSON_IsString(n)) {
+				type = "tool";
+				name = n->valuestring;
+			}
+		}
+		if (type) {
+			cJSON *tc = cJSON_AddObjectToObject(o, "tool_choice");
+			cJSON_AddStringToObject(tc, "type", type);
+			if (name)
+				cJSON_AddStringToObject(tc, "name", name);
+		}
 	}
 	cJSON_AddNumberToObject(o, "temperature", req->temperature);
 	if (stream)

@@ -161,6 +161,8 @@ cJSON *llm_openai_body(const struct llm_request *req, int use_max_completion_tok
 		cJSON_AddItemToArray(msgs, cJSON_Duplicate(m, 1));
 	if (cJSON_GetArraySize(req->tools) > 0)
 		cJSON_AddItemToObject(o, "tools", cJSON_Duplicate(req->tools, 1));
+	if (req->tool_choice)
+		cJSON_AddItemToObject(o, "tool_choice", cJSON_Duplicate(req->tool_choice, 1));
 	if (req->schema_name && req->schema) {
 		cJSON *rf = cJSON_AddObjectToObject(o, "response_format");
 		cJSON_AddStringToObject(rf, "type", "json_schema");

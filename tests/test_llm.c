@@ -281,13 +281,16 @@ static void llm__schema_and_tools_in_request_and_reply(void **state)
 	req.schema_name = NULL;
 	req.schema = NULL;
 	req.tools = tools;
+	cJSON *choice = cJSON_CreateString("required");
+	req.tool_choice = choice;
 	run_one(f, &req, &x);
+	cJSON_Delete(choice);
 	assert_string_equal(x.text, "");
 	assert_string_equal(x.finish, "tool_calls");
 	assert_string_equal(x.tool_calls, "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":"
 			    "{\"name\":\"run\",\"arguments\":\"{\\\"cmd\\\":\\\"ls\\\"}\"}}]");
 	assert_non_null(strstr(f->srv->reqs[1].body, "\"tools\":[{\"type\":\"function\",\"function\":"
-			       "{\"name\":\"run\",\"parameters\":{\"type\":\"object\"}}}]"));
+			       "{\"name\":\"run\",\"parameters\":{\"type\":\"object\"}}}],\"tool_choice\":\"required\","));
 	result_release(&x);
 	cJSON_Delete(tools);
 	cJSON_Delete(schema);
@@ -438,8 +441,10 @@ static void llm__anthropic_blocks_and_cache_marker(void **state)
 		"\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":100,"
 		"\"cache_read_input_tokens\":0,\"output_tokens\":7}}" };
 	canned_push(f->srv, &r);
+	cJSON *choice = cJSON_Parse("{\"type\":\"function\",\"function\":{\"name\":\"run\"}}");
 	basic_request(&req, msgs);
 	req.tools = tools;
+	req.tool_choice = choice;
 	req.seed = 7;   /* Anthropic has no seed: not sent */
 	run_one(f, &req, &x);
 	assert_int_equal(x.status, 0);
@@ -466,7 +471,8 @@ static void llm__anthropic_blocks_and_cache_marker(void **state)
 		"{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"tu_1\",\"content\":\"a.txt\"},"
 		"{\"type\":\"text\",\"text\":\"And now?\"}]}],"
 		"\"tools\":[{\"name\":\"run\",\"description\":\"Run a command\",\"input_schema\":{\"type\":\"object\"}}],"
-		"\"temperature\":0}");
+		"\"tool_choice\":{\"type\":\"tool\",\"name\":\"run\"},\"temperature\":0}");
+	cJSON_Delete(choice);
 	char *h = canned_header(f->srv, 0, "x-api-key");
 	assert_string_equal(h, KEY);
 	free(h);

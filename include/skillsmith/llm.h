@@ -80,6 +80,9 @@ struct llm_request {
 	int max_tokens;
 	int64_t seed;             /* < 0: not sent */
 	int no_cache;             /* bypass the response cache for this call */
+	const cJSON *tool_choice; /* OpenAI-style tool_choice ("auto", "required",
+				     "none" or {type: function, function: {name}}),
+				     borrowed, or NULL: not sent */
 };
 
 struct llm_response {
