@@ -138,12 +138,12 @@ char *attrib_json(int candidate_id, const struct paired_counts *full,
 		  size_t nr)
 {
 	cJSON *root = cJSON_CreateObject();
-	cJSON_AddNumberToObject(root, "candidate_id", candidate_id);
-	cJSON_AddNumberToObject(root, "g_full", stats_net_gain(full));
+	cJSON_AddNumberToObject(root, "candidate", candidate_id);
+	cJSON_AddNumberToObject(root, "net_gain", stats_net_gain(full));
 	cJSON *arr = cJSON_AddArrayToObject(root, "rules");
 	for (size_t i = 0; i < nr; i++) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "index", (double)i);
+		cJSON_AddNumberToObject(o, "rule", (double)i + 1);
 		cJSON_AddStringToObject(o, "section", rules[i].section ? rules[i].section : "");
 		cJSON_AddStringToObject(o, "text", rules[i].text ? rules[i].text : "");
 		cJSON_AddNumberToObject(o, "g_without", effects[i].g_without);

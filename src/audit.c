@@ -1083,12 +1083,20 @@ static void load_attribution(struct audit_report *r, struct store *st,
 {
 	char *json = store_state_get(st, run_id, "attribution");
 	cJSON *j = json ? cJSON_Parse(json) : NULL;
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "candidate_id");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "candidate");
+	const cJSON *pruned = cJSON_GetObjectItemCaseSensitive(j, "pruned_candidate");
 	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(j, "rules");
-	const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "g_full");
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "net_gain");
 	char *file = xasprintf("run:%s", run_id);
-	if (!cJSON_IsNumber(id) || id->valueint != cand || !cJSON_IsArray(rules))
+	/*
+	 * About the selected candidate, or about its parent when the pruned
+	 * skill was selected: then the list is shown, but the harmful and
+	 * no-effect rules are gone and give no finding.
+	 */
+	int of_parent = cJSON_IsNumber(pruned) && pruned->valueint == cand;
+	if (!cJSON_IsNumber(id) || (id->valueint != cand && !of_parent) || !cJSON_IsArray(rules))
 		goto cleanup;
+	r->attr_pruned = of_parent;
 	r->attr_g_full = cJSON_IsNumber(g) ? g->valueint : 0;
 	int n = cJSON_GetArraySize(rules);
 	r->attr = n > 0 ? xcalloc((size_t)n, sizeof(*r->attr)) : NULL;
@@ -1107,6 +1115,8 @@ static void load_attribution(struct audit_report *r, struct store *st,
 		a->verdict = xstrdup(a->marginal > 0 ? "helps" : a->marginal < 0 ? "harmful" : "no-effect");
 		a->p_value = cJSON_IsNumber(p) ? p->valuedouble : 1.0;
 		char *msg;
+		if (of_parent)
+			continue;
 		if (a->marginal < 0) {
 			msg = xasprintf("rule %zu lowers the net gain by %d on verification "
 					"(leave-one-out, p = %.3g)", r->nr_attr, -a->marginal, a->p_value);
@@ -1226,8 +1236,9 @@ void audit_format_text(const struct audit_report *r, enum audit_severity fail_at
 		}
 	}
 	if (r->nr_attr) {
-		buf_addf(out, "\nattribution (leave one rule out, G of the full skill %d):\n",
-			 r->attr_g_full);
+		buf_addf(out, "\nattribution (leave one rule out, G of the full skill %d%s):\n",
+			 r->attr_g_full, r->attr_pruned ?
+			 "; the selected skill is this one pruned of its harmful and no-effect rules" : "");
 		for (size_t i = 0; i < r->nr_attr; i++) {
 			const struct audit_attribution *a = &r->attr[i];
 			buf_addf(out, "  %zu. %+d %-9s [%s] %s\n", i + 1, a->marginal, a->verdict,
@@ -1315,6 +1326,7 @@ void audit_format_json(const struct audit_report *r, enum audit_severity fail_at
 	if (r->nr_attr) {
 		cJSON *ao = cJSON_AddObjectToObject(root, "attribution");
 		cJSON_AddNumberToObject(ao, "g_full", r->attr_g_full);
+		cJSON_AddBoolToObject(ao, "of_parent", r->attr_pruned);
 		cJSON *aa = cJSON_AddArrayToObject(ao, "rules");
 		for (size_t i = 0; i < r->nr_attr; i++) {
 			cJSON *o = cJSON_CreateObject();

@@ -102,8 +102,9 @@ char *attrib_pruned(const char *body, const struct attrib_rule *rules,
  * The attribution as JSON, for the store: the engine saves it as the run
  * state key "attribution" (store_state_set), where `skillsmith audit RUN`
  * and the dashboard read it:
- *   {"candidate_id": N, "g_full": G, "rules": [{"index", "section",
- *    "text", "g_without", "marginal", "verdict", "p_value"}]}
+ *   {"candidate": N, "net_gain": G, "rules": [{"rule" (1-based),
+ *    "section", "text", "g_without", "marginal", "verdict", "p_value"}]}
+ * (the engine adds "round", "pruned_rules", "pruned_candidate", ...).
  * Caller frees.
  */
 char *attrib_json(int candidate_id, const struct paired_counts *full,

@@ -99,6 +99,7 @@ struct audit_report {
 	struct audit_attribution *attr;
 	size_t nr_attr;
 	int attr_g_full;
+	int attr_pruned;   /* the attribution is of the parent of a pruned skill */
 };
 #define AUDIT_REPORT_INIT { 0 }
 

@@ -103,7 +103,7 @@ INSERT INTO candidates (id, run_id, round, strategy, body, skill_json, n00, n01,
   '{\"context\":\"Dates\",\"success_patterns\":[{\"rule\":\"Rewrite the date as YYYY-MM-DD\",\"evidence\":[\"S1\",\"P2\"]}],\"failure_lessons\":[{\"rule\":\"Recount close options\",\"evidence\":[\"F3\",\"C:d-017\"]}]}',
   3, 9, 2, 6, 20, 7, 0);
 INSERT INTO run_state (run_id, key, value) VALUES ('r1', 'attribution',
-  '{\"candidate_id\":7,\"g_full\":7,\"rules\":[{\"section\":\"Success patterns\",\"text\":\"Rewrite the date\",\"marginal\":5},{\"section\":\"Failure lessons\",\"text\":\"Recount close options\",\"marginal\":-1,\"p_value\":1}]}');
+  '{\"candidate\":7,\"net_gain\":7,\"rules\":[{\"section\":\"Success patterns\",\"text\":\"Rewrite the date\",\"marginal\":5},{\"section\":\"Failure lessons\",\"text\":\"Recount close options\",\"marginal\":-1,\"p_value\":1}]}');
 " || notok "fixture store"
 	expect_exit 0 "audit of a run's selected skill" "$SS" audit r1 --workspace ws
 	expect_out "evidence-gate" "run audit shows the gate evidence"
