@@ -166,6 +166,19 @@ static cJSON *meta_notes(struct run_ctx *rc)
 	return cJSON_IsArray(j) ? j : (cJSON_Delete(j), cJSON_CreateArray());
 }
 
+static int set_cand_status(struct run_ctx *rc, int64_t id, const char *status)
+{
+	sqlite3_stmt *s = store_prepare(rc->st, "UPDATE candidates SET status = ? WHERE id = ?");
+	if (!s)
+		return SS_ERR;
+	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	int r = sqlite3_step(s) == SQLITE_DONE ? 0 :
+		ss_err_set(SS_ERR, "store: candidate: %s", sqlite3_errmsg(rc->st->db));
+	sqlite3_finalize(s);
+	return r;
+}
+
 /* ----------------------------------------------------------- approval */
 
 /*
@@ -215,10 +228,7 @@ static int await_decision(struct run_ctx *rc, const char *subject, int64_t id,
 						who, *reason ? ": " : "", *reason ? *reason : "");
 			if (!r)
 				r = run_set_state(rc, "running", NULL);
-			if (r)
-				store_rollback(rc->st);
-			else
-				r = store_commit(rc->st);
+			r = store_end(rc->st, r);
 			free(who);
 			if (r)
 				return r;
@@ -307,15 +317,9 @@ int pl_approve_candidate(struct run_ctx *rc, int64_t cand_id, int round, int *re
 		sqlite3_finalize(s);
 	}
 	if (!r) {
-		char *sql = xasprintf("UPDATE candidates SET status = 'rejected' WHERE id = %lld",
-				      (long long)cand_id);
-		r = store_exec(rc->st, sql);
-		free(sql);
+		r = set_cand_status(rc, cand_id, "rejected");
 	}
-	if (r)
-		store_rollback(rc->st);
-	else
-		r = store_commit(rc->st);
+	r = store_end(rc->st, r);
 	free(json);
 	free(rule);
 	free(reason);
@@ -530,10 +534,7 @@ static int propose(struct run_ctx *rc, int t, int epoch, int64_t cur, const char
 				"step %d: %d edits proposed, %d after merging, %d applied "
 				"(learning rate %d)%s%s", t, proposed, nall, applied, lr,
 				skipped.len ? "; skipped: " : "", skipped.len ? skipped.buf : "");
-	if (r)
-		store_rollback(rc->st);
-	else
-		r = store_commit(rc->st);
+	r = store_end(rc->st, r);
 
 	free(body);
 	free(ids);
@@ -653,10 +654,7 @@ static int build_candidate(struct run_ctx *rc, int t, int64_t cur, const char *s
 			} else if (!r) {
 				r = SS_ERR;
 			}
-			if (r)
-				store_rollback(rc->st);
-			else
-				r = store_commit(rc->st);
+			r = store_end(rc->st, r);
 		}
 	}
 	free(body);
@@ -687,10 +685,7 @@ static int decide(struct run_ctx *rc, int t, int64_t cur, int cur_gain, int gamm
 			char *why = xasprintf("candidate rejected by hand%s%s", reason ? ": " : "",
 					      reason ? reason : "");
 			store_begin(rc->st);
-			char *sql = xasprintf("UPDATE candidates SET status = 'rejected' WHERE id = %lld",
-					      (long long)c.id);
-			r = store_exec(rc->st, sql);
-			free(sql);
+			r = set_cand_status(rc, c.id, "rejected");
 			sqlite3_stmt *s = r ? NULL : store_prepare(rc->st,
 				"UPDATE edits SET status = 'rejected', reason = ? WHERE candidate_id = ? "
 				"AND status != 'rejected'");
@@ -701,10 +696,7 @@ static int decide(struct run_ctx *rc, int t, int64_t cur, int cur_gain, int gamm
 					r = SS_ERR;
 				sqlite3_finalize(s);
 			}
-			if (r)
-				store_rollback(rc->st);
-			else
-				r = store_commit(rc->st);
+			r = store_end(rc->st, r);
 			free(why);
 			free(reason);
 			pl_cand_release(&c);
@@ -745,10 +737,7 @@ static int decide(struct run_ctx *rc, int t, int64_t cur, int cur_gain, int gamm
 			sqlite3_finalize(s);
 		}
 		if (!r && !accept) {
-			char *sql = xasprintf("UPDATE candidates SET status = 'rejected' WHERE id = %lld",
-					      (long long)c.id);
-			r = store_exec(rc->st, sql);
-			free(sql);
+			r = set_cand_status(rc, c.id, "rejected");
 		}
 		if (!r && accept)
 			r = state_set_int(rc, "edit.current", c.id);
@@ -756,10 +745,7 @@ static int decide(struct run_ctx *rc, int t, int64_t cur, int cur_gain, int gamm
 			r = store_event(rc->st, rc->run_id, "info", "edit", NULL,
 					"step %d: candidate %s (G %+d -> %+d)", t,
 					accept ? "accepted" : "rejected", cur_gain, c.net_gain);
-		if (r)
-			store_rollback(rc->st);
-		else
-			r = store_commit(rc->st);
+		r = store_end(rc->st, r);
 	}
 	free(why);
 	pl_cand_release(&c);
@@ -870,10 +856,7 @@ static int slow_update(struct run_ctx *rc, int epoch)
 		r = store_event(rc->st, rc->run_id, "info", "slow_update", NULL,
 				"epoch %d: %d improved, %d regressed, %d persistent failures, "
 				"%d stable successes", epoch, improved, regressed, persist, stable);
-	if (r)
-		store_rollback(rc->st);
-	else
-		r = store_commit(rc->st);
+	r = store_end(rc->st, r);
 	free(nj);
 	cJSON_Delete(notes);
 	aux_release(&c);
@@ -957,10 +940,7 @@ int pipeline_edit_select(struct run_ctx *rc)
 		sqlite3_finalize(s);
 	}
 	if (!r && sel) {
-		char *sql = xasprintf("UPDATE candidates SET status = 'selected' WHERE id = %lld",
-				      (long long)sel);
-		r = store_exec(rc->st, sql);
-		free(sql);
+		r = set_cand_status(rc, sel, "selected");
 	}
 	if (!r && sel)
 		r = store_event(rc->st, rc->run_id, "stage", "select", NULL,
@@ -970,10 +950,7 @@ int pipeline_edit_select(struct run_ctx *rc)
 	else if (!r)
 		r = store_event(rc->st, rc->run_id, "stage", "select", NULL,
 				"no edit was ever applied: deprecated, deployment uses no skill");
-	if (r)
-		store_rollback(rc->st);
-	else
-		r = store_commit(rc->st);
+	r = store_end(rc->st, r);
 	run_progress_end(rc);
 	if (!r && sel)
 		r = pl_tag_selected(rc);

@@ -150,6 +150,15 @@ void store_rollback(struct store *st)
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int store_end(struct store *st, int rc)
+{
+	if (rc < 0) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
 int store_event(struct store *st, const char *run_id, const char *kind,
 		const char *stage, const char *data, const char *fmt, ...)
 {

@@ -80,6 +80,26 @@ static void store__rollback_leaves_nothing(void **state)
 	free(path);
 }
 
+static void store__end_commits_or_rolls_back(void **state)
+{
+	char *path = tmp_db("end");
+	struct store *st;
+	assert_int_equal(store_open(&st, path, 0), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_state_set(st, "r", "a", "1"), 0);
+	assert_int_equal(store_end(st, SS_ERR), SS_ERR);
+	assert_null(store_state_get(st, "r", "a"));
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_state_set(st, "r", "b", "2"), 0);
+	assert_int_equal(store_end(st, 0), 0);
+	char *v = store_state_get(st, "r", "b");
+	assert_string_equal(v, "2");
+	free(v);
+	store_close(st);
+	unlink(path);
+	free(path);
+}
+
 static void store__events_and_progress(void **state)
 {
 	char *path = tmp_db("events");
@@ -119,6 +139,7 @@ int main(void)
 		cmocka_unit_test(store__creates_schema_in_wal),
 		cmocka_unit_test(store__rejects_newer_schema),
 		cmocka_unit_test(store__rollback_leaves_nothing),
+		cmocka_unit_test(store__end_commits_or_rolls_back),
 		cmocka_unit_test(store__events_and_progress),
 		cmocka_unit_test(store__readonly_refuses_non_store),
 	};

@@ -37,6 +37,9 @@ void store_close(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* End a transaction by its outcome: commit when `rc` is 0, else roll back.
+   Returns `rc`, or the commit's own failure. */
+int store_end(struct store *st, int rc);
 
 /* Run SQL with no results.  Returns 0 or < 0 with the message set. */
 int store_exec(struct store *st, const char *sql);
