@@ -7,6 +7,7 @@
  * tool calls, the forced tool's input to the answer text.
  */
 #include "llm_priv.h"
+#include "skillsmith/tasks.h"
 #include "skillsmith/common.h"
 
 #include <stdlib.h>
@@ -263,6 +264,8 @@ static int start_block(struct llm_acc *a, int index, const cJSON *block)
 int llm_anthropic_parse(const char *body, size_t len, struct llm_acc *a)
 {
 	int rc = 0;
+	if (utf8_invalid_at(body, len) >= 0)
+		return llm_acc_fail(a, "response is not valid UTF-8");
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	if (!root)
 		return llm_acc_fail(a, "malformed JSON in response");
@@ -304,6 +307,8 @@ cleanup:
 int llm_anthropic_event(const char *event, const char *data, size_t len, struct llm_acc *a)
 {
 	int rc = 0;
+	if (utf8_invalid_at(data, len) >= 0)
+		return llm_acc_fail(a, "stream event is not valid UTF-8");
 	cJSON *root = cJSON_ParseWithLength(data, len);
 	if (!root)
 		return llm_acc_fail(a, "malformed JSON in stream event '%s'", event);

@@ -4,6 +4,7 @@
  * Anthropic format (struct llm_acc, error bodies).
  */
 #include "llm_priv.h"
+#include "skillsmith/tasks.h"
 #include "skillsmith/common.h"
 
 #include <stdarg.h>
@@ -239,6 +240,8 @@ static int take_tool_call(const cJSON *tc, int pos, struct llm_acc *a)
 int llm_openai_parse(const char *body, size_t len, struct llm_acc *a)
 {
 	int rc = 0;
+	if (utf8_invalid_at(body, len) >= 0)
+		return llm_acc_fail(a, "response is not valid UTF-8");
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	if (!root)
 		return llm_acc_fail(a, "malformed JSON in response");
@@ -255,8 +258,20 @@ int llm_openai_parse(const char *body, size_t len, struct llm_acc *a)
 		goto cleanup;
 	}
 	const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content");
-	if (cJSON_IsString(content))
+	if (cJSON_IsString(content)) {
 		buf_adds(&a->text, content->valuestring);
+	} else if (cJSON_IsArray(content)) {
+		/* some servers send content parts: [{"type": "text", "text": ...}] */
+		const cJSON *part;
+		cJSON_ArrayForEach(part, content) {
+			const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(part, "text"));
+			if (t)
+				buf_adds(&a->text, t);
+		}
+	} else if (content && !cJSON_IsNull(content)) {
+		rc = llm_acc_fail(a, "choices[0].message.content must be a string");
+		goto cleanup;
+	}
 	const cJSON *tcs = cJSON_GetObjectItemCaseSensitive(msg, "tool_calls"), *tc;
 	int pos = 0;
 	cJSON_ArrayForEach(tc, tcs) {
@@ -272,12 +287,15 @@ int llm_openai_parse(const char *body, size_t len, struct llm_acc *a)
 		}
 		set_str(&t->id, cJSON_IsString(id) ? id->valuestring : NULL);
 		set_str(&t->name, name->valuestring);
-		if (cJSON_IsString(args))
+		if (cJSON_IsString(args)) {
 			buf_adds(&t->args, args->valuestring);
-		else if (args) {
+		} else if (cJSON_IsObject(args)) {
 			char *s = cJSON_PrintUnformatted(args);
 			buf_adds(&t->args, s);
 			free(s);
+		} else if (args && !cJSON_IsNull(args)) {
+			rc = llm_acc_fail(a, "tool_calls[%d].function.arguments must be a string", pos);
+			goto cleanup;
 		}
 		pos++;
 	}
@@ -293,6 +311,8 @@ cleanup:
 int llm_openai_event(const char *event, const char *data, size_t len, struct llm_acc *a)
 {
 	int rc = 0;
+	if (utf8_invalid_at(data, len) >= 0)
+		return llm_acc_fail(a, "stream event is not valid UTF-8");
 	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
 		a->done = 1;
 		return 0;
@@ -341,6 +361,8 @@ cleanup:
 int llm_openai_parse_embed(const char *body, size_t len, int n, struct llm_acc *a)
 {
 	int rc = 0;
+	if (utf8_invalid_at(body, len) >= 0)
+		return llm_acc_fail(a, "response is not valid UTF-8");
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	if (!root)
 		return llm_acc_fail(a, "malformed JSON in response");
