@@ -133,6 +133,30 @@ char *attrib_pruned(const char *body, const struct attrib_rule *rules,
 	return s;
 }
 
+char *attrib_json(int candidate_id, const struct paired_counts *full,
+		  const struct attrib_rule *rules, const struct attrib_effect *effects,
+		  size_t nr)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "candidate", candidate_id);
+	cJSON_AddNumberToObject(root, "net_gain", stats_net_gain(full));
+	cJSON *arr = cJSON_AddArrayToObject(root, "rules");
+	for (size_t i = 0; i < nr; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "rule", (double)i + 1);
+		cJSON_AddStringToObject(o, "section", rules[i].section ? rules[i].section : "");
+		cJSON_AddStringToObject(o, "text", rules[i].text ? rules[i].text : "");
+		cJSON_AddNumberToObject(o, "g_without", effects[i].g_without);
+		cJSON_AddNumberToObject(o, "marginal", effects[i].marginal);
+		cJSON_AddStringToObject(o, "verdict", attrib_verdict_name(effects[i].verdict));
+		cJSON_AddNumberToObject(o, "p_value", effects[i].p_value);
+		cJSON_AddItemToArray(arr, o);
+	}
+	char *out = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return out;
+}
+
 /* ------------------------------------------------------------------ */
 /* Provenance                                                          */
 

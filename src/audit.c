@@ -92,6 +92,12 @@ void audit_report_release(struct audit_report *r)
 		free(r->prov[i].evidence);
 	}
 	free(r->prov);
+	for (size_t i = 0; i < r->nr_attr; i++) {
+		free(r->attr[i].section);
+		free(r->attr[i].text);
+		free(r->attr[i].verdict);
+	}
+	free(r->attr);
 	free(r->path);
 	free(r->run_id);
 	free(r->model);
@@ -1071,6 +1077,63 @@ static void load_provenance(struct audit_report *r, const char *skill_json)
 	attrib_rules_free(rules, nr);
 }
 
+/* The attribution saved by the engine, if it is about candidate `cand`. */
+static void load_attribution(struct audit_report *r, struct store *st,
+			     const char *run_id, int cand)
+{
+	char *json = store_state_get(st, run_id, "attribution");
+	cJSON *j = json ? cJSON_Parse(json) : NULL;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "candidate");
+	const cJSON *pruned = cJSON_GetObjectItemCaseSensitive(j, "pruned_candidate");
+	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(j, "rules");
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "net_gain");
+	char *file = xasprintf("run:%s", run_id);
+	/*
+	 * About the selected candidate, or about its parent when the pruned
+	 * skill was selected: then the list is shown, but the harmful and
+	 * no-effect rules are gone and give no finding.
+	 */
+	int of_parent = cJSON_IsNumber(pruned) && pruned->valueint == cand;
+	if (!cJSON_IsNumber(id) || (id->valueint != cand && !of_parent) || !cJSON_IsArray(rules))
+		goto cleanup;
+	r->attr_pruned = of_parent;
+	r->attr_g_full = cJSON_IsNumber(g) ? g->valueint : 0;
+	int n = cJSON_GetArraySize(rules);
+	r->attr = n > 0 ? xcalloc((size_t)n, sizeof(*r->attr)) : NULL;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, rules) {
+		const cJSON *sec = cJSON_GetObjectItemCaseSensitive(it, "section");
+		const cJSON *text = cJSON_GetObjectItemCaseSensitive(it, "text");
+		const cJSON *marg = cJSON_GetObjectItemCaseSensitive(it, "marginal");
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "p_value");
+		if (!cJSON_IsString(text) || !cJSON_IsNumber(marg))
+			continue;
+		struct audit_attribution *a = &r->attr[r->nr_attr++];
+		a->section = clean_line(cJSON_IsString(sec) ? sec->valuestring : "");
+		a->text = clean_line(text->valuestring);
+		a->marginal = marg->valueint;
+		a->verdict = xstrdup(a->marginal > 0 ? "helps" : a->marginal < 0 ? "harmful" : "no-effect");
+		a->p_value = cJSON_IsNumber(p) ? p->valuedouble : 1.0;
+		char *msg;
+		if (of_parent)
+			continue;
+		if (a->marginal < 0) {
+			msg = xasprintf("rule %zu lowers the net gain by %d on verification "
+					"(leave-one-out, p = %.3g)", r->nr_attr, -a->marginal, a->p_value);
+			audit_add(r, AUDIT_LOW, "attrib-harmful", file, 0, msg, a->text);
+			free(msg);
+		} else if (a->marginal == 0) {
+			msg = xasprintf("rule %zu has no measured effect on verification", r->nr_attr);
+			audit_add(r, AUDIT_INFO, "attrib-no-effect", file, 0, msg, a->text);
+			free(msg);
+		}
+	}
+cleanup:
+	free(file);
+	cJSON_Delete(j);
+	free(json);
+}
+
 int audit_run(struct audit_report *r, struct store *st, const char *run_id)
 {
 	int ret = 0;
@@ -1128,6 +1191,7 @@ int audit_run(struct audit_report *r, struct store *st, const char *run_id)
 	evidence_findings(r);
 	if (sqlite3_column_type(s, 5) != SQLITE_NULL)
 		load_provenance(r, store_col_text(s, 5));
+	load_attribution(r, st, run_id, sqlite3_column_int(s, 13));
 cleanup:
 	sqlite3_finalize(s);
 	return ret;
@@ -1171,8 +1235,18 @@ void audit_format_text(const struct audit_report *r, enum audit_severity fail_at
 			buf_addch(out, '\n');
 		}
 	}
+	if (r->nr_attr) {
+		buf_addf(out, "\nattribution (leave one rule out, G of the full skill %d%s):\n",
+			 r->attr_g_full, r->attr_pruned ?
+			 "; the selected skill is this one pruned of its harmful and no-effect rules" : "");
+		for (size_t i = 0; i < r->nr_attr; i++) {
+			const struct audit_attribution *a = &r->attr[i];
+			buf_addf(out, "  %zu. %+d %-9s [%s] %s\n", i + 1, a->marginal, a->verdict,
+				 a->section, a->text);
+		}
+	}
 	size_t bad = audit_count_at_least(r, fail_at);
-	if (r->nr || r->nr_prov)
+	if (r->nr || r->nr_prov || r->nr_attr)
 		buf_addch(out, '\n');
 	buf_addf(out, "%s: %zu finding%s (%zu high, %zu medium, %zu low, %zu info); ",
 		 r->path ? r->path : "", r->nr, r->nr == 1 ? "" : "s",
@@ -1247,6 +1321,21 @@ void audit_format_json(const struct audit_report *r, enum audit_severity fail_at
 			for (size_t j = 0; j < r->prov[i].nr_evidence; j++)
 				cJSON_AddItemToArray(ev, json_str(r->prov[i].evidence[j]));
 			cJSON_AddItemToArray(pa, o);
+		}
+	}
+	if (r->nr_attr) {
+		cJSON *ao = cJSON_AddObjectToObject(root, "attribution");
+		cJSON_AddNumberToObject(ao, "g_full", r->attr_g_full);
+		cJSON_AddBoolToObject(ao, "of_parent", r->attr_pruned);
+		cJSON *aa = cJSON_AddArrayToObject(ao, "rules");
+		for (size_t i = 0; i < r->nr_attr; i++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "section", r->attr[i].section);
+			cJSON_AddStringToObject(o, "text", r->attr[i].text);
+			cJSON_AddNumberToObject(o, "marginal", r->attr[i].marginal);
+			cJSON_AddStringToObject(o, "verdict", r->attr[i].verdict);
+			cJSON_AddNumberToObject(o, "p_value", r->attr[i].p_value);
+			cJSON_AddItemToArray(aa, o);
 		}
 	}
 	char *s = cJSON_Print(root);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "skillsmith/attrib.h"
 #include "skillsmith/audit.h"
 #include "skillsmith/buf.h"
 #include "skillsmith/common.h"
@@ -340,6 +341,7 @@ static void audit__run_evidence_and_provenance(void **state)
 			       (long)getpid());
 	unlink(path);
 	struct store *st;
+	const struct audit_finding *f;
 	assert_int_equal(store_open(&st, path, 0), 0);
 	assert_int_equal(store_exec(st,
 		"INSERT INTO runs (id, created_at, updated_at, config_json, strategy, seed,"
@@ -358,9 +360,37 @@ static void audit__run_evidence_and_provenance(void **state)
 		"INSERT INTO runs (id, created_at, updated_at, config_json, strategy, seed)"
 		" VALUES ('r2', 0, 0, '{}', 'skillgen', 1);"), 0);
 
+	/* an attribution of the selected candidate, as the engine saves it */
+	struct attrib_rule *rules;
+	size_t nr;
+	attrib_split("- Check the date.\n- Say hello.\n- Guess.\n", &rules, &nr);
+	assert_int_equal(nr, 3);
+	struct attrib_input in[3] = {
+		{ { 5, 3, 3, 9 }, { 0 } },   /* without rule 1: G 0 */
+		{ { 1, 10, 2, 7 }, { 0 } },  /* without rule 2: G 8, the same */
+		{ { 1, 11, 1, 7 }, { 0 } },  /* without rule 3: G 10, better */
+	};
+	struct attrib_effect eff[3];
+	struct paired_counts full = { 1, 10, 2, 7 };
+	attrib_score(&full, in, nr, eff);
+	char *aj = attrib_json(3, &full, rules, eff, nr);
+	assert_int_equal(store_state_set(st, "r1", "attribution", aj), 0);
+	free(aj);
+	attrib_rules_free(rules, nr);
+
 	struct audit_report r = AUDIT_REPORT_INIT;
 	assert_int_equal(audit_run(&r, st, "r1"), 0);
 	assert_true(r.has_evidence);
+	assert_int_equal(r.nr_attr, 3);
+	assert_int_equal(r.attr_g_full, 8);
+	assert_int_equal(r.attr[0].marginal, 8);
+	assert_string_equal(r.attr[1].verdict, "no-effect");
+	assert_string_equal(r.attr[2].verdict, "harmful");
+	f = find(&r, "attrib-harmful");
+	assert_non_null(f);
+	assert_int_equal(f->severity, AUDIT_LOW);
+	assert_string_equal(f->excerpt, "Guess.");
+	assert_non_null(find(&r, "attrib-no-effect"));
 	assert_int_equal(r.m, 20);
 	assert_int_equal(r.net_gain, 8);
 	/* p computed from the counts when the row has none: 2*(1+12+66)/4096 */
@@ -370,7 +400,7 @@ static void audit__run_evidence_and_provenance(void **state)
 	assert_true(r.has_test);
 	assert_int_equal(r.test_m, 4);
 	assert_float_equal(r.test_delta, 0.25, 1e-12);
-	const struct audit_finding *f = find(&r, "evidence-gate");
+	f = find(&r, "evidence-gate");
 	assert_non_null(f);
 	assert_int_equal(f->severity, AUDIT_INFO);
 	assert_null(find(&r, "evidence-weak"));
@@ -384,9 +414,11 @@ static void audit__run_evidence_and_provenance(void **state)
 	assert_non_null(strstr(out.buf, "\"p_value\""));
 	assert_non_null(strstr(out.buf, "\"provenance\""));
 	assert_non_null(strstr(out.buf, "\"delta\":\t0.25"));
+	assert_non_null(strstr(out.buf, "\"attribution\""));
 	buf_reset(&out);
 	audit_format_text(&r, AUDIT_MEDIUM, &out);
 	assert_non_null(strstr(out.buf, "evidence: S1 (success cluster), P4 (pair)"));
+	assert_non_null(strstr(out.buf, "  3. -2 harmful   [] Guess.\n"));
 	assert_non_null(strstr(out.buf, "audit passed"));
 	buf_release(&out);
 	audit_report_release(&r);

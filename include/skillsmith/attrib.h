@@ -99,6 +99,19 @@ char *attrib_pruned(const char *body, const struct attrib_rule *rules,
 		    size_t *removed);
 
 /*
+ * The attribution as JSON, for the store: the engine saves it as the run
+ * state key "attribution" (store_state_set), where `skillsmith audit RUN`
+ * and the dashboard read it:
+ *   {"candidate": N, "net_gain": G, "rules": [{"rule" (1-based),
+ *    "section", "text", "g_without", "marginal", "verdict", "p_value"}]}
+ * (the engine adds "round", "pruned_rules", "pruned_candidate", ...).
+ * Caller frees.
+ */
+char *attrib_json(int candidate_id, const struct paired_counts *full,
+		  const struct attrib_rule *rules, const struct attrib_effect *effects,
+		  size_t nr);
+
+/*
  * The rules of a structured skill with their evidence: the context first
  * (section "Task context", when present), then "Success patterns" and
  * "Failure lessons".  Items may be objects {rule|text, evidence[]} or

@@ -32,7 +32,9 @@
  *     (bytes / 4) [size-lines, size-tokens];
  *   - for a run: the verification evidence (gate, m, repairs, regressions,
  *     p-value, interval, held-out test, model) [evidence-gate,
- *     evidence-weak, evidence-test, evidence-missing].
+ *     evidence-weak, evidence-test, evidence-missing], and rules that the
+ *     leave-one-rule-out attribution found harmful [attrib-harmful, low]
+ *     or without effect [attrib-no-effect, info].
  *
  * Excerpts are sanitized (control and invisible characters become visible
  * markers such as "^[" or "<U+202E>") and every secret on the line is
@@ -69,6 +71,15 @@ struct audit_provenance {
 	size_t nr_evidence;
 };
 
+/* One rule's measured worth (run audits with an attribution). */
+struct audit_attribution {
+	char *section;
+	char *text;      /* sanitized */
+	int marginal;    /* G_full - G_without */
+	char *verdict;   /* helps | no-effect | harmful */
+	double p_value;
+};
+
 struct audit_report {
 	char *path;                      /* folder, file or "run:<id>" */
 	struct audit_finding *findings;
@@ -84,6 +95,11 @@ struct audit_report {
 	/* Rule provenance, when the store holds the structured skill. */
 	struct audit_provenance *prov;
 	size_t nr_prov, alloc_prov;
+	/* Rule attribution, when the run state holds "attribution". */
+	struct audit_attribution *attr;
+	size_t nr_attr;
+	int attr_g_full;
+	int attr_pruned;   /* the attribution is of the parent of a pruned skill */
 };
 #define AUDIT_REPORT_INIT { 0 }
 
@@ -136,6 +152,8 @@ int audit_path(struct audit_report *r, const char *path);
  * SKILL.md, the verification evidence, and the provenance of its rules
  * when candidates.skill_json holds the structured skill.  Returns 0,
  * SS_ENOTFOUND for an unknown run or a run without a selected skill.
+ * The attribution (run state "attribution", see attrib_json()) is shown
+ * when it belongs to the selected candidate.
  */
 int audit_run(struct audit_report *r, struct store *st, const char *run_id);
 
@@ -155,7 +173,9 @@ void audit_format_text(const struct audit_report *r, enum audit_severity fail_at
  * "message", "excerpt"}], "counts": {"info", "low", "medium", "high",
  * "total", "at_or_above": N, "threshold": "medium"}, "evidence": {...}
  * (runs only), "provenance": [{"section", "text", "evidence": []}]
- * (runs with a structured skill)}.
+ * (runs with a structured skill), "attribution": {"g_full", "rules":
+ * [{"section", "text", "marginal", "verdict", "p_value"}]} (runs with
+ * one)}.
  */
 void audit_format_json(const struct audit_report *r, enum audit_severity fail_at,
 		       struct buf *out);

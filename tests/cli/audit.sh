@@ -102,6 +102,8 @@ INSERT INTO candidates (id, run_id, round, strategy, body, skill_json, n00, n01,
   VALUES (7, 'r1', 1, 'skillgen', '$body',
   '{\"context\":\"Dates\",\"success_patterns\":[{\"rule\":\"Rewrite the date as YYYY-MM-DD\",\"evidence\":[\"S1\",\"P2\"]}],\"failure_lessons\":[{\"rule\":\"Recount close options\",\"evidence\":[\"F3\",\"C:d-017\"]}]}',
   3, 9, 2, 6, 20, 7, 0);
+INSERT INTO run_state (run_id, key, value) VALUES ('r1', 'attribution',
+  '{\"candidate\":7,\"net_gain\":7,\"rules\":[{\"section\":\"Success patterns\",\"text\":\"Rewrite the date\",\"marginal\":5},{\"section\":\"Failure lessons\",\"text\":\"Recount close options\",\"marginal\":-1,\"p_value\":1}]}');
 " || notok "fixture store"
 	expect_exit 0 "audit of a run's selected skill" "$SS" audit r1 --workspace ws
 	expect_out "evidence-gate" "run audit shows the gate evidence"
@@ -109,6 +111,8 @@ INSERT INTO candidates (id, run_id, round, strategy, body, skill_json, n00, n01,
 	expect_out "verified with sim-small" "model named"
 	expect_out "evidence: F3 (failure cluster), C:d-017 (case)" "provenance of a rule"
 	expect_out "run:r1" "run path"
+	expect_out "attrib-harmful" "harmful rule reported"
+	expect_out "2. -1 harmful   [Failure lessons] Recount close options" "attribution listed rule by rule"
 	SKILLSMITH_WORKSPACE=ws expect_exit 0 "workspace from the environment" "$SS" audit r1
 	out=$("$SS" audit --json r1 --workspace ws 2>&1)
 	case "$out" in *'"evidence":'*'"p_value":'*'"provenance":'*'"S1"'*) ok "json evidence and provenance" ;; *) notok "run json: $out" ;; esac
