@@ -401,13 +401,31 @@ static int check_rel_path(const char *path)
 	return 0;
 }
 
+/*
+ * A user's `git gc` running beside us removes empty object fan-out folders
+ * (objects/xx/) between libgit2 creating one and renaming a new object into
+ * it; writing again recreates the folder.  Retry such object writes.
+ */
+#define OBJECT_WRITE_TRIES 8
+
+static void object_retry_wait(int attempt)
+{
+	struct timespec ts = { 0, (long)(1 + attempt) * 3000000L };
+	nanosleep(&ts, NULL);
+}
+
 static int index_add_blob(git_index *idx, git_repository *repo, const char *path,
 			  const char *data, size_t len, int executable)
 {
 	git_index_entry e;
 	int rc;
 	memset(&e, 0, sizeof(e));
-	if ((rc = git_blob_create_from_buffer(&e.id, repo, data, len)) < 0)
+	for (int attempt = 0; attempt < OBJECT_WRITE_TRIES; attempt++) {
+		if ((rc = git_blob_create_from_buffer(&e.id, repo, data, len)) == 0)
+			break;
+		object_retry_wait(attempt);
+	}
+	if (rc < 0)
 		return git_fail(rc, "skills: cannot write '%s'", path);
 	e.path = path;
 	e.mode = executable ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
@@ -443,7 +461,12 @@ static int candidate_tree(git_oid *out, struct vcs *v, const struct vcs_candidat
 		if ((rc = index_add_blob(idx, v->repo, path, f->content, len, f->executable)) < 0)
 			goto cleanup;
 	}
-	if ((rc = git_index_write_tree_to(out, idx, v->repo)) < 0)
+	for (int attempt = 0; attempt < OBJECT_WRITE_TRIES; attempt++) {
+		if ((rc = git_index_write_tree_to(out, idx, v->repo)) == 0)
+			break;
+		object_retry_wait(attempt);
+	}
+	if (rc < 0)
 		rc = git_fail(rc, "skills: cannot write the tree of '%s'", c->skill_name);
 cleanup:
 	free(path);
@@ -560,8 +583,13 @@ static int make_candidate_commit(git_oid *out, struct vcs *v, const git_commit *
 	if ((rc = git_tree_lookup(&tree, v->repo, &job->tree)) < 0)
 		return git_fail(rc, "skills: cannot read the candidate tree");
 	const git_commit *parents[1] = { tip };
-	rc = git_commit_create(out, v->repo, NULL, job->sig, job->sig, NULL, job->message,
-			       tree, tip ? 1 : 0, parents);
+	for (int attempt = 0; attempt < OBJECT_WRITE_TRIES; attempt++) {
+		rc = git_commit_create(out, v->repo, NULL, job->sig, job->sig, NULL, job->message,
+				       tree, tip ? 1 : 0, parents);
+		if (rc == 0)
+			break;
+		object_retry_wait(attempt);
+	}
 	git_tree_free(tree);
 	if (rc < 0)
 		return git_fail(rc, "skills: cannot write the commit of round %d", job->c->round);
